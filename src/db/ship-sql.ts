@@ -1,0 +1,63 @@
+/**
+ * `npm run db:ship-sql`: ships what changed in sql/ as the next journaled drizzle migration.
+ *
+ * sql/ holds the current, readable definition of every function and trigger (all `create or replace`).
+ * Migrations are forward-only: an applied file is never edited. So when a file in sql/ changes, this
+ * script asks drizzle-kit for an empty custom migration and copies the changed files into it, each
+ * under a `-- source: sql/<file>` line. A test checks that the newest shipped copy of every file equals
+ * sql/, so a change that was never shipped fails CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const sqlDir = path.join(root, 'sql');
+const migrationsDir = path.join(root, 'drizzle');
+const SOURCE_MARK = '-- source: sql/';
+const BREAKPOINT = '--> statement-breakpoint';
+
+/** sql/ files in the order they are applied (by name). */
+export function sqlSources(): Map<string, string> {
+  const files = readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort();
+  return new Map(files.map((f) => [f, readFileSync(path.join(sqlDir, f), 'utf8')]));
+}
+
+/** The newest copy of each sql/ file found in drizzle/ migrations. */
+export function shippedSources(): Map<string, string> {
+  const shipped = new Map<string, string>();
+  const migrations = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort();
+  for (const migration of migrations) {
+    for (const chunk of readFileSync(path.join(migrationsDir, migration), 'utf8').split(BREAKPOINT)) {
+      const body = chunk.replace(/^\n/, '');
+      if (!body.startsWith(SOURCE_MARK)) continue;
+      const newline = body.indexOf('\n');
+      shipped.set(body.slice(SOURCE_MARK.length, newline).trim(), body.slice(newline + 1));
+    }
+  }
+  return shipped;
+}
+
+export function unshippedSources(): string[] {
+  const shipped = shippedSources();
+  return [...sqlSources()].filter(([file, text]) => shipped.get(file) !== text).map(([file]) => file);
+}
+
+function ship(): void {
+  const changed = unshippedSources();
+  if (changed.length === 0) {
+    console.log('sql/ is already shipped: nothing to do.');
+    return;
+  }
+  const name = `sql_${changed.map((f) => f.replace(/\.sql$/, '')).join('_')}`.slice(0, 60);
+  execFileSync('npx', ['drizzle-kit', 'generate', '--custom', `--name=${name}`], { cwd: root, stdio: 'inherit' });
+  const created = readdirSync(migrationsDir).filter((f) => f.endsWith(`_${name}.sql`)).sort().at(-1);
+  if (!created) throw new Error(`drizzle-kit did not create a migration named ${name}`);
+  const sources = sqlSources();
+  const body = changed.map((file) => `${SOURCE_MARK}${file}\n${sources.get(file)}`).join(`\n${BREAKPOINT}\n`);
+  writeFileSync(path.join(migrationsDir, created), body);
+  console.log(`shipped ${changed.join(', ')} in drizzle/${created}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) ship();

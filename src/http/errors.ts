@@ -1,0 +1,151 @@
+/**
+ * Every error leaves as `{ error, message, ...details }`. This module turns whatever went wrong into
+ * that body: our own ApiErrors, the validator's and body parser's errors, and database errors through
+ * the one SQLSTATE table below. Unexpected errors become a generic 500 and are logged, never echoed.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { FieldProblem } from '../bookingRules.ts';
+import type { ErrorBody } from './schemas.ts';
+
+export const RETRY_AFTER_SECONDS = 2;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(body.message);
+  }
+}
+
+export const validationError = (problems: FieldProblem[]) =>
+  new ApiError(400, {
+    error: 'validation_error',
+    message: `The request is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+    details: problems,
+  });
+
+export const serviceUnavailable = () =>
+  new ApiError(503, {
+    error: 'service_unavailable',
+    message: 'The booking service is temporarily unavailable, please retry',
+  }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+
+/**
+ * SQLSTATE -> HTTP. One line per code; the BJ codes are raised by the functions in sql/.
+ * Codes not listed (and not class 08) are our bug: 500.
+ */
+export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: string }>> = {
+  BJ001: { status: 409, error: 'seat_unavailable' }, // book_round_trip: a requested seat is taken
+  BJ002: { status: 404, error: 'flight_not_found' }, // book_round_trip: no such flight on that date
+  BJ003: { status: 404, error: 'user_not_found' }, // book_round_trip: unknown user
+  BJ004: { status: 400, error: 'validation_error' }, // book_round_trip: a request rule is broken
+  '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
+  '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
+  '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections
+  '57014': { status: 503, error: 'service_unavailable' }, // query_canceled: statement_timeout hit
+  '57P01': { status: 503, error: 'service_unavailable' }, // admin_shutdown
+  '57P02': { status: 503, error: 'service_unavailable' }, // crash_shutdown
+  '57P03': { status: 503, error: 'service_unavailable' }, // cannot_connect_now: starting up
+};
+
+/** A pg error that the server sent (as opposed to a connection that failed or timed out). */
+interface ServerError { code: string; severity: string; message: string; detail?: string }
+const isServerError = (e: unknown): e is ServerError =>
+  typeof e === 'object' && e !== null && typeof (e as ServerError).severity === 'string'
+  && typeof (e as ServerError).code === 'string' && (e as ServerError).code.length === 5;
+
+/** drizzle wraps driver errors; the pg error is on `.cause`. */
+export function unwrapDatabaseError(e: unknown): unknown {
+  let current = e;
+  while (!isServerError(current) && current instanceof Error && current.cause) current = current.cause;
+  return current;
+}
+
+export function httpStatusForSqlState(code: string): { status: number; error: string } | undefined {
+  return SQLSTATE_TO_HTTP[code] ?? (code.startsWith('08') ? { status: 503, error: 'service_unavailable' } : undefined);
+}
+
+/** Maps an error from a database call to an ApiError; undefined for errors that are our own bug. */
+export function apiErrorFromDatabase(e: unknown): ApiError | undefined {
+  const cause = unwrapDatabaseError(e);
+  // No answer from the server at all (refused, reset, timed out): the database is unreachable.
+  if (!isServerError(cause)) return serviceUnavailable();
+  const mapped = httpStatusForSqlState(cause.code);
+  if (!mapped) return undefined;
+  if (mapped.status === 503) return serviceUnavailable();
+  const detail = parseDetail(cause.detail);
+  if (mapped.error === 'seat_unavailable') {
+    return new ApiError(409, { error: mapped.error, message: cause.message, availableSeats: detail.availableSeats as number[] ?? [] });
+  }
+  if (mapped.error === 'validation_error') {
+    const field = typeof detail.field === 'string' ? detail.field : 'body';
+    return new ApiError(400, { error: mapped.error, message: cause.message, details: [{ field, message: cause.message }] });
+  }
+  // The BJ messages are written for people in sql/ and contain nothing internal.
+  return new ApiError(mapped.status, { error: mapped.error, message: cause.message });
+}
+
+function parseDetail(detail: string | undefined): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(detail ?? '{}');
+    return typeof parsed === 'object' && parsed !== null ? parsed as Record<string, unknown> : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Errors raised by express.json() (body-parser) and express-openapi-validator carry a status. */
+interface HttpishError { status?: number; statusCode?: number; type?: string; errors?: { path?: string; message?: string }[] }
+
+const VALIDATOR_CODES: Record<number, string> = {
+  400: 'validation_error',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+function apiErrorFromHttpError(e: HttpishError): ApiError | undefined {
+  const status = e.status ?? e.statusCode;
+  if (!status || status < 400 || status >= 500) return undefined;
+  switch (e.type) { // body-parser
+    case 'entity.parse.failed':
+      return new ApiError(400, { error: 'validation_error', message: 'The request body is not valid JSON', details: [{ field: 'body', message: 'malformed JSON' }] });
+    case 'entity.too.large':
+      return new ApiError(413, { error: 'payload_too_large', message: 'The request body is too large' });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json' });
+    default:
+      break;
+  }
+  if (status === 400 && e.errors?.length) {
+    const details = e.errors.map((item) => ({
+      field: (item.path ?? '').replace(/^\/?(body|query|params|headers)\/?/, '').replace(/\//g, '.') || 'body',
+      message: item.message ?? 'is invalid',
+    }));
+    return validationError(details);
+  }
+  const error = VALIDATOR_CODES[status] ?? 'bad_request';
+  const messages: Record<string, string> = {
+    not_found: 'No such resource',
+    method_not_allowed: 'This method is not allowed on this resource',
+    payload_too_large: 'The request body is too large',
+    unsupported_media_type: 'The request body must be application/json',
+  };
+  return new ApiError(status, { error, message: messages[error] ?? 'The request is invalid' });
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, { error: 'not_found', message: `No route for ${req.method} ${req.path}` }));
+};
+
+export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  const apiError = err instanceof ApiError ? err : apiErrorFromHttpError(err as HttpishError);
+  if (!apiError) console.error('unexpected error', err);
+  const { status, body, headers } = apiError
+    ?? new ApiError(500, { error: 'internal_error', message: 'Something went wrong on our side' });
+  res.status(status).set(headers).json(body);
+};
