@@ -156,7 +156,6 @@ as $$
    where f.id = p_flight_id
      and not exists (select 1 from seats where flight_id = f.id and seat_number = s.n);
 $$;
-
 --> statement-breakpoint
 -- source: sql/seat_notifications.sql
 -- Change notification: every committed change of a flight's seat map sends one NOTIFY on channel

