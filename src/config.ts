@@ -18,6 +18,8 @@ export interface Config {
   embeddedPgPort: number;
   /** SEED_DIR: CSV seed files loaded into an empty database. Default seed_data/. */
   seedDir: string;
+  /** WS_MAX_SUBSCRIPTIONS: flights one WebSocket connection may watch at once. Default 50. */
+  maxSubscriptionsPerSocket: number;
 }
 
 export class ConfigError extends Error {}
@@ -29,7 +31,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
+    maxSubscriptionsPerSocket: positiveIntegerFrom(env, 'WS_MAX_SUBSCRIPTIONS', 50),
   };
+}
+
+function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name}="${raw}" is not a positive whole number`);
+  return Number(raw);
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -25,7 +25,11 @@ async function main(): Promise<void> {
     await client.end();
   }
 
-  const server = await startServer({ databaseUrl: database.url, port: config.port });
+  const server = await startServer({
+    databaseUrl: database.url,
+    port: config.port,
+    maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
+  });
   console.log(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)`);
 
   let stopping = false;

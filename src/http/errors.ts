@@ -10,6 +10,9 @@ import type { ErrorBody } from './schemas.ts';
 export const RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
+  /** For a seat conflict: which seat, for the `booking_failed` socket event (not part of the body). */
+  conflictingSeat?: { flightNumber: string; seat: number };
+
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
@@ -77,7 +80,9 @@ export function apiErrorFromDatabase(e: unknown): ApiError | undefined {
   if (mapped.status === 503) return serviceUnavailable();
   const detail = parseDetail(cause.detail);
   if (mapped.error === 'seat_unavailable') {
-    return new ApiError(409, { error: mapped.error, message: cause.message, availableSeats: detail.availableSeats as number[] ?? [] });
+    const conflict = new ApiError(409, { error: mapped.error, message: cause.message, availableSeats: detail.availableSeats as number[] ?? [] });
+    conflict.conflictingSeat = { flightNumber: String(detail.flightNumber), seat: Number(detail.seat) };
+    return conflict;
   }
   if (mapped.error === 'validation_error') {
     const field = typeof detail.field === 'string' ? detail.field : 'body';

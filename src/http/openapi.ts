@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document, built from the TypeBox schemas. Served at /openapi.json, rendered at /docs,
  * and enforced on every request by express-openapi-validator.
  */
+import { SOCKET_ID_PATTERN } from '../realtime/bookingResults.ts';
 import { BookingConfirmation, BookingRequest, ErrorBody } from './schemas.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -26,6 +27,13 @@ export function buildOpenApiDocument() {
         post: {
           operationId: 'bookRoundTrip',
           summary: 'Book a round trip: both seats, or neither',
+          parameters: [{
+            in: 'header',
+            name: 'X-Socket-Id',
+            required: false,
+            description: 'A Socket.IO socket id of the caller: it also receives booking_confirmed or booking_failed, on whichever instance it is connected to',
+            schema: { type: 'string', pattern: SOCKET_ID_PATTERN },
+          }],
           requestBody: { required: true, content: { 'application/json': { schema: ref('BookingRequest') } } },
           responses: {
             201: { description: 'Booked', content: { 'application/json': { schema: ref('BookingConfirmation') } } },

@@ -1,0 +1,70 @@
+/**
+ * The WebSocket contract and the NOTIFY payloads behind it, as TypeBox schemas: one place for the
+ * shapes that cross the wire, checked when they arrive from PostgreSQL or from a client.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
+const SeatList = Type.Array(SeatNumber);
+const WireDate = Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' });
+const FlightNumber = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
+
+/** client -> server: `subscribe` / `unsubscribe`. */
+export const FlightRef = Type.Object({ flightNumber: FlightNumber, date: WireDate });
+export type FlightRef = Static<typeof FlightRef>;
+
+/** server -> client `seats_updated`; also exactly the `seats_updated` NOTIFY payload (sql/seat_notifications.sql). */
+export const SeatsUpdated = Type.Object({
+  flightNumber: FlightNumber,
+  date: WireDate,
+  availableSeats: SeatList,
+  lastBookedSeat: Type.Union([SeatNumber, Type.Null()]),
+  /** Extra to the spec: the seat a cancellation or DELETE freed. */
+  releasedSeat: Type.Union([SeatNumber, Type.Null()]),
+  /** Extra to the spec: the flight's change counter; +1 per committed change. */
+  version: Type.Integer({ minimum: 1 }),
+  timestamp: Type.String(),
+});
+export type SeatsUpdated = Static<typeof SeatsUpdated>;
+
+/** server -> client `seats_snapshot`. */
+export interface SeatsSnapshot {
+  flightNumber: string;
+  date: string;
+  availableSeats: number[];
+  totalSeats: number;
+  version: number;
+  timestamp: string;
+}
+
+/** server -> client `error`, and the acknowledgement of a failed subscribe. */
+export interface SocketError {
+  error: 'validation_error' | 'flight_not_found' | 'too_many_subscriptions' | 'service_unavailable';
+  message: string;
+}
+
+/** server -> one client, after a REST booking that named it in `X-Socket-Id`. */
+export interface BookingConfirmed {
+  bookingId: string;
+  outbound: { flightNumber: string; seat: number };
+  inbound: { flightNumber: string; seat: number };
+}
+export interface BookingFailed {
+  reason: string;
+  message: string;
+  conflictingSeat: { flightNumber: string; seat: number } | null;
+  availableSeats: number[];
+}
+
+/** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
+export const BookingResult = Type.Object({
+  socketId: Type.String({ minLength: 1, maxLength: 64 }),
+  event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
+  payload: Type.Object({}, { additionalProperties: true }),
+});
+export type BookingResult = Static<typeof BookingResult>;
+
+export const checkFlightRef = TypeCompiler.Compile(FlightRef);
+export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);
+export const checkBookingResult = TypeCompiler.Compile(BookingResult);

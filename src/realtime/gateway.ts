@@ -1,0 +1,235 @@
+/**
+ * The Socket.IO side of the relay. Clients `subscribe` to flights on the default namespace or on
+ * `/flights`; each flight is a room in both. Every checked notification from this process's listener is
+ * emitted to that flight's room in both namespaces: N instances each relay to their own sockets, and
+ * PostgreSQL is the only thing they share.
+ *
+ * Never older than the database: a subscriber gets its snapshot and joins the room in one synchronous
+ * step, after the snapshot was read. A change relayed while the read was in flight is newer than the
+ * read, so the snapshot is taken from the freshest state this process has relayed for that flight when
+ * its version is higher. Versions only grow, so later `seats_updated` are always newer than the snapshot.
+ * After the listener reconnects, every watched flight gets a fresh `seats_snapshot` from the tables.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import { wireDateToIso } from '../dates.ts';
+import type { Db } from '../db/client.ts';
+import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
+import { checkFlightRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError } from './events.ts';
+import type { SeatChangeListener } from './listener.ts';
+
+export const NAMESPACES = ['/', '/flights'] as const;
+
+export interface GatewayOptions {
+  db: Db;
+  listener: SeatChangeListener;
+  /** How many flights one socket may watch at once. */
+  maxSubscriptionsPerSocket: number;
+  log?: (message: string) => void;
+}
+
+export interface GatewayStats {
+  relayed: number;
+  resyncs: number;
+}
+
+type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
+interface SocketData { flights: Set<string> }
+
+const ROOM_PREFIX = 'flight:';
+const roomOf = (flightNumber: string, date: string) => `${ROOM_PREFIX}${flightNumber}:${date}`;
+const RESYNC_BATCH = 500;
+const RESYNC_ATTEMPTS = 5;
+
+export class SeatGateway {
+  readonly io: Server;
+  readonly stats: GatewayStats = { relayed: 0, resyncs: 0 };
+  private readonly namespaces: Namespace[];
+  private readonly latest = new LatestSeatMaps(10_000);
+  private readonly log: (message: string) => void;
+
+  constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
+    this.log = options.log ?? console.warn;
+    this.io = new Server(httpServer, {
+      serveClient: false,
+      perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
+      maxHttpBufferSize: 16 * 1024,
+      // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
+      // the client re-subscribes and gets a snapshot (see README).
+      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
+    });
+    this.namespaces = NAMESPACES.map((name) => this.io.of(name));
+    for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
+
+    options.listener.on('seats', (change) => this.relay(change));
+    options.listener.on('resync', () => void this.resyncAll());
+    options.listener.on('bookingResult', ({ socketId, event, payload }) => {
+      for (const namespace of this.namespaces) namespace.sockets.get(socketId)?.emit(event, payload);
+    });
+  }
+
+  /** Number of flight rooms this instance holds and sockets connected, for metrics and tests. */
+  counts(): { sockets: number; subscriptions: number } {
+    let sockets = 0;
+    let subscriptions = 0;
+    for (const namespace of this.namespaces) {
+      sockets += namespace.sockets.size;
+      for (const socket of namespace.sockets.values()) subscriptions += (socket.data as SocketData).flights?.size ?? 0;
+    }
+    return { sockets, subscriptions };
+  }
+
+  close(): Promise<void> {
+    return this.io.close();
+  }
+
+  private relay(change: SeatsUpdated): void {
+    const room = roomOf(change.flightNumber, change.date);
+    this.latest.remember(room, change);
+    for (const namespace of this.namespaces) namespace.to(room).emit('seats_updated', change);
+    this.stats.relayed++;
+  }
+
+  private onConnection(socket: Socket): void {
+    const data = socket.data as SocketData;
+    data.flights ??= new Set(); // kept as is when the connection state was recovered
+    socket.on('subscribe', (payload: unknown, ack?: unknown) => {
+      const [body, reply] = splitAck(payload, ack);
+      void this.subscribe(socket, body, reply);
+    });
+    socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
+      const [body, reply] = splitAck(payload, ack);
+      const ref = parseFlightRef(body);
+      if ('error' in ref) {
+        fail(socket, reply, ref);
+        return;
+      }
+      const room = roomOf(ref.flightNumber, ref.date);
+      void socket.leave(room);
+      data.flights.delete(room);
+      reply?.({ ok: true });
+    });
+  }
+
+  private async subscribe(socket: Socket, body: unknown, reply: Ack | undefined): Promise<void> {
+    const data = socket.data as SocketData;
+    const ref = parseFlightRef(body);
+    if ('error' in ref) return fail(socket, reply, ref);
+    const room = roomOf(ref.flightNumber, ref.date);
+    const limit = this.options.maxSubscriptionsPerSocket;
+    if (!data.flights.has(room) && data.flights.size >= limit) {
+      return fail(socket, reply, {
+        error: 'too_many_subscriptions',
+        message: `A connection may watch at most ${limit} flights; unsubscribe from one first`,
+      });
+    }
+
+    let seatMap: SeatMap | undefined;
+    try {
+      [seatMap] = await readSeatMaps(this.options.db, [{ flightNumber: ref.flightNumber, isoDate: ref.isoDate }]);
+    } catch (e) {
+      this.log(`gateway: snapshot read failed: ${(e as Error).message}`);
+      return fail(socket, reply, { error: 'service_unavailable', message: 'Seat maps are temporarily unavailable, please retry' });
+    }
+    if (!seatMap) {
+      return fail(socket, reply, { error: 'flight_not_found', message: `Flight ${ref.flightNumber} on ${ref.date} not found` });
+    }
+    if (socket.disconnected) return;
+
+    // From here to the end, no await: no relayed change can slip between the snapshot and the join.
+    const snapshot = this.freshest(room, seatMap);
+    void socket.join(room);
+    data.flights.add(room);
+    socket.emit('seats_snapshot', snapshot);
+    reply?.(snapshot);
+  }
+
+  /** Re-reads every watched flight after the listener reconnected, and sends each room a snapshot. */
+  private async resyncAll(): Promise<void> {
+    this.stats.resyncs++;
+    const rooms = new Set<string>();
+    for (const namespace of this.namespaces) {
+      for (const room of namespace.adapter.rooms.keys()) if (room.startsWith(ROOM_PREFIX)) rooms.add(room);
+    }
+    const keys = [...rooms].map(flightKeyOfRoom);
+    for (let start = 0; start < keys.length; start += RESYNC_BATCH) {
+      const batch = keys.slice(start, start + RESYNC_BATCH);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for (const seatMap of await readSeatMaps(this.options.db, batch)) {
+            const room = roomOf(seatMap.flightNumber, seatMap.date);
+            const snapshot = this.freshest(room, seatMap);
+            for (const namespace of this.namespaces) namespace.to(room).emit('seats_snapshot', snapshot);
+          }
+          break;
+        } catch (e) {
+          // The database is flapping. If the listener drops again, its next reconnect resyncs anyway.
+          this.log(`gateway: resync read failed (attempt ${attempt}): ${(e as Error).message}`);
+          if (attempt >= RESYNC_ATTEMPTS || !this.options.listener.isConnected()) return;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
+    }
+  }
+
+  private freshest(room: string, seatMap: SeatMap): SeatsSnapshot {
+    const relayed = this.latest.get(room);
+    const newer = relayed && relayed.version > seatMap.version;
+    return {
+      flightNumber: seatMap.flightNumber,
+      date: seatMap.date,
+      availableSeats: newer ? relayed.availableSeats : seatMap.availableSeats,
+      totalSeats: seatMap.totalSeats,
+      version: newer ? relayed.version : seatMap.version,
+      timestamp: new Date().toISOString(),
+    };
+  }
+}
+
+/** The last change relayed per flight, for the most recently changed flights (bounded). */
+class LatestSeatMaps {
+  private readonly byRoom = new Map<string, SeatsUpdated>();
+  constructor(private readonly capacity: number) {}
+
+  get(room: string): SeatsUpdated | undefined {
+    return this.byRoom.get(room);
+  }
+
+  remember(room: string, change: SeatsUpdated): void {
+    this.byRoom.delete(room); // re-insert: Map order is recency order
+    this.byRoom.set(room, change);
+    if (this.byRoom.size > this.capacity) this.byRoom.delete(this.byRoom.keys().next().value!);
+  }
+}
+
+type ParsedRef = (FlightRef & { isoDate: string }) | SocketError;
+
+function parseFlightRef(body: unknown): ParsedRef {
+  if (!checkFlightRef.Check(body)) {
+    const problem = [...checkFlightRef.Errors(body)][0];
+    const where = problem?.path ? `${problem.path.slice(1)}: ` : '';
+    return {
+      error: 'validation_error',
+      message: `Expected { flightNumber: "BKJT123", date: "DD/MM/YYYY" }; ${where}${problem?.message ?? 'invalid'}`,
+    };
+  }
+  const isoDate = wireDateToIso(body.date);
+  if (!isoDate) return { error: 'validation_error', message: `date: ${body.date} is not a real DD/MM/YYYY date` };
+  return { flightNumber: body.flightNumber, date: body.date, isoDate };
+}
+
+function flightKeyOfRoom(room: string): FlightKey {
+  const [flightNumber = '', date = ''] = room.slice(ROOM_PREFIX.length).split(':');
+  return { flightNumber, isoDate: wireDateToIso(date) ?? '' };
+}
+
+/** `emit('subscribe', payload, ack)`, `emit('subscribe', ack)` and `emit('subscribe', payload)` all work. */
+function splitAck(payload: unknown, ack: unknown): [unknown, Ack | undefined] {
+  if (typeof payload === 'function') return [undefined, payload as Ack];
+  return [payload, typeof ack === 'function' ? (ack as Ack) : undefined];
+}
+
+function fail(socket: Socket, reply: Ack | undefined, error: SocketError): void {
+  socket.emit('error', error);
+  reply?.(error);
+}

@@ -1,0 +1,156 @@
+/**
+ * The Postgres side of the relay: one LISTEN connection per process (pg-listen), named
+ * `blackjet-listener` in pg_stat_activity.
+ *
+ * It turns notifications into checked events and never queries the database per notification. A
+ * malformed payload is logged and dropped. pg-listen gives up reconnecting after 3 s by default; here it
+ * retries for as long as the database is down, with capped, jittered backoff. Every `connected` after
+ * the first means notifications may have been missed meanwhile (PostgreSQL replays nothing), so it is
+ * reported as `resync`: the gateway then re-reads every watched seat map from the tables.
+ */
+import { EventEmitter } from 'node:events';
+import pgListen, { type Subscriber } from 'pg-listen';
+import {
+  type BookingResult, checkBookingResult, checkSeatsUpdated, type SeatsUpdated,
+} from './events.ts';
+
+// pg-listen is CommonJS with `exports.default`: depending on the loader's interop the default import is
+// the function itself or the module object holding it.
+const createSubscriber = ((pgListen as unknown as { default?: unknown }).default ?? pgListen) as typeof pgListen.default;
+
+export const SEATS_CHANNEL = 'seats_updated';
+export const BOOKING_RESULTS_CHANNEL = 'booking_results';
+export const LISTENER_APPLICATION_NAME = 'blackjet-listener';
+
+export interface ListenerEvents {
+  seats: [SeatsUpdated];
+  bookingResult: [BookingResult];
+  /** The connection came back after a loss: anything sent meanwhile is gone. */
+  resync: [];
+  /** Lost the connection; pg-listen is retrying. */
+  disconnected: [];
+}
+
+export interface ListenerStats {
+  notifications: number;
+  dropped: number;
+  reconnects: number;
+}
+
+/** Backoff for reconnect attempt n: 100 ms doubling to a 5 s cap, with full jitter in its upper half. */
+export const retryDelay = (attempt: number) => {
+  const ceiling = Math.min(5_000, 100 * 2 ** Math.min(attempt, 10));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+};
+
+export class SeatChangeListener extends EventEmitter<ListenerEvents> {
+  readonly stats: ListenerStats = { notifications: 0, dropped: 0, reconnects: 0 };
+  private readonly subscriber: Subscriber;
+  private connected = false;
+  private everConnected = false;
+  private closing = false;
+
+  constructor(databaseUrl: string, private readonly log: (message: string) => void = console.warn) {
+    super();
+    this.subscriber = createSubscriber(
+      { connectionString: databaseUrl, application_name: LISTENER_APPLICATION_NAME },
+      {
+        retryLimit: Infinity,
+        retryTimeout: Infinity, // keep retrying for as long as the database is down
+        // pg-listen's retry loop has no way to stop; failing here, between attempts, ends it after close().
+        retryInterval: (attempt: number) => {
+          if (this.closing) throw new Error('listener closed');
+          return retryDelay(attempt);
+        },
+        paranoidChecking: 10_000, // also notice a connection that died silently
+        parse: (text: string) => text, // parsed and checked below, where a bad payload cannot throw
+      },
+    );
+    this.subscriber.events.on('connected', () => this.onConnected());
+    this.subscriber.events.on('reconnect', (attempt) => {
+      if (attempt === 1) {
+        this.stats.reconnects++;
+        this.log('listener: connection lost, reconnecting');
+      }
+      this.connected = false;
+      this.emit('disconnected');
+    });
+    this.subscriber.events.on('error', (e) => {
+      if (!this.closing) this.log(`listener: ${e.message}`);
+    });
+    this.subscriber.notifications.on(SEATS_CHANNEL, (text: string) => this.onSeats(text));
+    this.subscriber.notifications.on(BOOKING_RESULTS_CHANNEL, (text: string) => this.onBookingResult(text));
+  }
+
+  /**
+   * Connects and LISTENs. If the database is unreachable, it does not fail: pg-listen keeps retrying in
+   * the background and LISTENs on every channel once it gets through (`isConnected()` tells).
+   */
+  async start(): Promise<void> {
+    try {
+      await this.subscriber.connect();
+      await this.subscriber.listenTo(SEATS_CHANNEL);
+      await this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL);
+    } catch (e) {
+      this.connected = false;
+      this.log(`listener: cannot listen yet (${(e as Error).message}); retrying in the background`);
+      // Register the channels anyway: pg-listen re-issues LISTEN for them on every reconnect.
+      await Promise.allSettled([this.subscriber.listenTo(SEATS_CHANNEL), this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL)]);
+    }
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.connected = false;
+    await this.subscriber.close().catch(() => undefined);
+  }
+
+  private onConnected(): void {
+    if (this.closing) {
+      void this.subscriber.close().catch(() => undefined); // a reconnect that finished after close()
+      return;
+    }
+    this.connected = true;
+    if (this.everConnected) {
+      this.log('listener: reconnected, re-syncing seat maps');
+      this.emit('resync');
+    }
+    this.everConnected = true;
+  }
+
+  private onSeats(text: string): void {
+    const change = parseJson(text);
+    if (!checkSeatsUpdated.Check(change)) {
+      this.drop(SEATS_CHANNEL, text);
+      return;
+    }
+    this.stats.notifications++;
+    this.emit('seats', change);
+  }
+
+  private onBookingResult(text: string): void {
+    const result = parseJson(text);
+    if (!checkBookingResult.Check(result)) {
+      this.drop(BOOKING_RESULTS_CHANNEL, text);
+      return;
+    }
+    this.emit('bookingResult', result);
+  }
+
+  private drop(channel: string, text: string): void {
+    this.stats.dropped++;
+    this.log(`listener: dropped a malformed ${channel} notification: ${text.slice(0, 200)}`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
