@@ -1,0 +1,106 @@
+/** Real socket.io-client connections, and waiting on their events (never on the clock). */
+import { io, type Socket } from 'socket.io-client';
+import { SeatMapClient } from '../../src/client/seatMapClient.ts';
+import { query } from './api.ts';
+
+export const NAMESPACES = ['/', '/flights'] as const;
+
+/** Everything a socket received, in order. */
+export interface RecordedSocket {
+  socket: Socket;
+  events: { name: string; payload: any }[];
+  /** seats_updated received for one flight. */
+  updates(flightNumber: string, date: string): any[];
+  close(): void;
+}
+
+export async function connectSocket(baseUrl: string, namespace: string = '/'): Promise<RecordedSocket> {
+  const socket = io(`${baseUrl}${namespace === '/' ? '' : namespace}`, { transports: ['websocket'], reconnection: false });
+  const events: { name: string; payload: any }[] = [];
+  socket.onAny((name: string, payload: unknown) => events.push({ name, payload }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+  return {
+    socket,
+    events,
+    updates: (flightNumber, date) => events
+      .filter((e) => e.name === 'seats_updated' && e.payload.flightNumber === flightNumber && e.payload.date === date)
+      .map((e) => e.payload),
+    close: () => { socket.close(); },
+  };
+}
+
+/** Resolves with the first `name` event (already received or future) that matches. */
+export function waitForEvent(recorded: RecordedSocket, name: string, match: (payload: any) => boolean = () => true,
+  timeoutMs = 10_000): Promise<any> {
+  const seen = recorded.events.find((e) => e.name === name && match(e.payload));
+  if (seen) return Promise.resolve(seen.payload);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      recorded.socket.off(name, listener);
+      reject(new Error(`no matching ${name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: any) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      recorded.socket.off(name, listener);
+      resolve(payload);
+    };
+    recorded.socket.on(name, listener);
+  });
+}
+
+export async function subscribe(recorded: RecordedSocket, flightNumber: string, date: string): Promise<any> {
+  return recorded.socket.emitWithAck('subscribe', { flightNumber, date });
+}
+
+/**
+ * A marker flight whose change proves a socket is up to date: notifications are relayed in commit
+ * order and a socket receives in order, so once the marker's update arrives, every update committed
+ * before it has arrived too. Subscribe to MARKER first, then call `passMarker` after the action.
+ */
+export const MARKER = { flightNumber: 'BKJT345', date: '15/04/2025', isoDate: '2025-04-15' };
+
+export async function passMarker(databaseUrl: string, sockets: RecordedSocket[]): Promise<void> {
+  const [{ version }] = await query(databaseUrl, `
+    with touched as (
+      update seats set user_id = user_id
+       where seat_number = 2 and flight_id = (select id from flights where flight_number = $1 and flight_date = $2)
+      returning flight_id)
+    select seats_version + 1 as version from flights where id = (select flight_id from touched)`,
+  [MARKER.flightNumber, MARKER.isoDate]);
+  await Promise.all(sockets.map((s) => waitForEvent(s, 'seats_updated',
+    (p) => p.flightNumber === MARKER.flightNumber && p.version >= Number(version))));
+}
+
+/** Resolves when `condition` holds, re-checked on every change the clients see. */
+export function untilClients(clients: SeatMapClient[], condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const check = async () => {
+      if (settled) return;
+      if (await condition()) {
+        settled = true;
+        clearTimeout(timer);
+        for (const c of clients) c.off('change', check);
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      settled = true;
+      for (const c of clients) c.off('change', check);
+      reject(new Error(`condition not reached within ${timeoutMs} ms`));
+    }, timeoutMs);
+    for (const c of clients) c.on('change', check);
+    void check();
+  });
+}
+
+/** The database's free seats of a flight, as the views hold them. */
+export async function databaseSeatMap(databaseUrl: string, flightNumber: string, isoDate: string) {
+  const [row] = await query(databaseUrl, `select available_seats(id) as seats, seats_version::int as version
+    from flights where flight_number = $1 and flight_date = $2`, [flightNumber, isoDate]);
+  return { availableSeats: row.seats as number[], version: row.version as number };
+}
