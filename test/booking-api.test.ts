@@ -13,13 +13,15 @@ let databaseUrl: string;
 let api: RunningServer;
 
 before(async () => { cluster = await startTestCluster(); });
-after(async () => { await cluster.stop(); });
 beforeEach(async () => {
   await api?.close();
   databaseUrl = await cluster.freshDatabase();
   api = await startApi(databaseUrl);
 });
-after(async () => { await api?.close(); });
+after(async () => {
+  await api?.close();
+  await cluster.stop();
+});
 
 const assertErrorBody = (body: any, error: string) => {
   assert.equal(body.error, error);

@@ -17,7 +17,6 @@ let api: RunningServer;
 const sockets: RecordedSocket[] = [];
 
 before(async () => { cluster = await startTestCluster(); });
-after(async () => { await cluster.stop(); });
 beforeEach(async () => {
   for (const s of sockets.splice(0)) s.close();
   await api?.close();
@@ -27,6 +26,7 @@ beforeEach(async () => {
 after(async () => {
   for (const s of sockets.splice(0)) s.close();
   await api?.close();
+  await cluster.stop();
 });
 
 async function watcher(namespace: string, server = api, ...flights: [string, string][]): Promise<RecordedSocket> {
@@ -97,6 +97,19 @@ describe('snapshot and updates', () => {
     await passMarker(url, [w]);
     const [update] = w.updates('BKJT123', '07/04/2025');
     assert.deepEqual([update.availableSeats, update.lastBookedSeat, update.releasedSeat], [[1, 2, 4, 5, 6, 7], null, 4]);
+  });
+});
+
+describe('malformed notifications', () => {
+  it('are logged and dropped; the relay carries on', async () => {
+    const w = await watcher('/', api, ['BKJT123', '07/04/2025']);
+    for (const payload of ['not json', '{"flightNumber":"BKJT123"}', '{"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[9],"lastBookedSeat":null,"releasedSeat":null,"version":1,"timestamp":"x"}']) {
+      await query(url, `select pg_notify('seats_updated', $1), pg_notify('booking_results', $1)`, [payload]);
+    }
+    await postBooking(api.url, SPEC_EXAMPLE);
+    await passMarker(url, [w]);
+    assert.equal(api.listener.stats.dropped, 6);
+    assert.deepEqual(w.updates('BKJT123', '07/04/2025').map((u) => u.availableSeats), [[1, 2, 6, 7]]);
   });
 });
 
