@@ -5,6 +5,8 @@ import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client.ts';
 import { bookingRoutes } from './booking.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { flightRoutes } from './flights.ts';
+import { itineraryRoutes } from './itineraries.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 export const BODY_LIMIT = '16kb';
@@ -26,6 +28,8 @@ export function createApp(db: Db): Express {
     ignorePaths: (path: string) => !path.startsWith('/api/'),
   }));
   app.use(bookingRoutes(db));
+  app.use(flightRoutes(db));
+  app.use(itineraryRoutes(db));
 
   app.use(notFound);
   app.use(errorHandler);

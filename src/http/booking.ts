@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { checkRoundTrip } from '../bookingRules.ts';
 import { bookRoundTrip } from '../db/bookRoundTrip.ts';
 import type { Db } from '../db/client.ts';
-import { apiErrorFromDatabase, validationError } from './errors.ts';
+import { rethrowFromDatabase, validationError } from './errors.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
 export function bookingRoutes(db: Db): Router {
@@ -18,9 +18,7 @@ export function bookingRoutes(db: Db): Router {
       ...request,
       outboundIsoDate: checked.outboundIsoDate,
       inboundIsoDate: checked.inboundIsoDate,
-    }).catch((e: unknown) => {
-      throw apiErrorFromDatabase(e) ?? e;
-    });
+    }).catch(rethrowFromDatabase);
 
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,

@@ -87,6 +87,11 @@ export function apiErrorFromDatabase(e: unknown): ApiError | undefined {
   return new ApiError(mapped.status, { error: mapped.error, message: cause.message });
 }
 
+/** For `.catch()` on a database call: rethrows as the mapped ApiError, or as it is when it is our bug. */
+export function rethrowFromDatabase(e: unknown): never {
+  throw apiErrorFromDatabase(e) ?? e;
+}
+
 function parseDetail(detail: string | undefined): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(detail ?? '{}');

@@ -1,17 +1,82 @@
 /**
  * The OpenAPI 3.1 document, built from the TypeBox schemas. Served at /openapi.json, rendered at /docs,
  * and enforced on every request by express-openapi-validator.
+ *
+ * The error body is one schema (`Error`); the error responses every operation shares are written once
+ * under `components.responses` and referenced, the operation-specific ones carry their own example.
  */
-import { BookingConfirmation, BookingRequest, ErrorBody } from './schemas.ts';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import {
+  Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
+  FlightPage, ItineraryQuery, SeatMap, SeatMapQuery, UserPath,
+} from './schemas.ts';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorResponse = (description: string, example: object) => ({
-  description,
-  content: { 'application/json': { schema: ref('Error'), example } },
-});
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 
 /** JSON round trip drops TypeBox's symbol keys and gives the validator a plain object it may mutate. */
-const plain = (schema: object) => JSON.parse(JSON.stringify(schema)) as object;
+const plain = (schema: object) => JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+
+const jsonResponse = (description: string, schemaName: string) => ({
+  description,
+  content: { 'application/json': { schema: schemaRef(schemaName) } },
+});
+
+const errorResponse = (description: string, example: object) => ({
+  description,
+  content: { 'application/json': { schema: schemaRef('Error'), example } },
+});
+
+/**
+ * OpenAPI parameters from a TypeBox object: one per property, with its schema, description and example.
+ * Query values may carry reserved characters unencoded, so `date=07/04/2025` works as typed (and
+ * `date=07%2F04%2F2025` too).
+ */
+function parameters(location: 'query' | 'path', object: TObject) {
+  return Object.entries(object.properties).map(([name, property]: [string, TSchema]) => ({
+    name,
+    in: location,
+    ...(location === 'query' ? { allowReserved: true } : {}),
+    required: location === 'path' || (object.required ?? []).includes(name),
+    description: property.description,
+    schema: plain(property),
+    example: (property.examples as unknown[] | undefined)?.[0],
+  }));
+}
+
+/** Responses shared by operations, referenced from each of them. */
+const sharedResponses = {
+  ValidationError: errorResponse('Malformed request: `details` names each problem', {
+    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be <= 8',
+    details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
+  }),
+  PayloadTooLarge: errorResponse('Body too large (over 16 kB)', {
+    error: 'payload_too_large', message: 'The request body is too large',
+  }),
+  UnsupportedMediaType: errorResponse('Body is not UTF-8 application/json', {
+    error: 'unsupported_media_type', message: 'The request body must be application/json',
+  }),
+  ServiceUnavailable: {
+    ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
+      error: 'service_unavailable', message: 'The booking service is temporarily unavailable, please retry',
+    }),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
+  },
+};
+
+const flightNotFound = errorResponse('No such flight on that date', {
+  error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
+});
+const bookingNotFound = errorResponse('No such booking', {
+  error: 'booking_not_found', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 not found',
+});
+const userNotFound = errorResponse('No such user', { error: 'user_not_found', message: 'User 42 not found' });
+
+/** Every operation that reads its input from the query or path, and reaches the database. */
+const readErrors = {
+  400: responseRef('ValidationError'),
+  503: responseRef('ServiceUnavailable'),
+};
 
 export function buildOpenApiDocument() {
   return {
@@ -19,20 +84,45 @@ export function buildOpenApiDocument() {
     info: {
       title: 'BlackJet booking API',
       version: '1.0.0',
-      description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README).',
+      description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README). '
+        + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).',
     },
     paths: {
+      '/api/flights': {
+        get: {
+          operationId: 'listFlights',
+          summary: 'Flights with their free seats, by date, a page at a time',
+          description: 'Filters combine (and). `from` and `to` are inclusive. Ordered by date, then flight number.',
+          parameters: parameters('query', FlightListQuery),
+          responses: {
+            200: jsonResponse('A page of flights', 'FlightPage'),
+            ...readErrors,
+          },
+        },
+      },
+      '/api/flights/seats': {
+        get: {
+          operationId: 'getSeatMap',
+          summary: 'One flight\'s seat map now (the REST twin of the WebSocket seats_snapshot)',
+          parameters: parameters('query', SeatMapQuery),
+          responses: {
+            200: jsonResponse('The seat map', 'SeatMap'),
+            404: flightNotFound,
+            ...readErrors,
+          },
+        },
+      },
       '/api/flight/booking': {
         post: {
           operationId: 'bookRoundTrip',
           summary: 'Book a round trip: both seats, or neither',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('BookingRequest') } } },
+          requestBody: { required: true, content: { 'application/json': { schema: schemaRef('BookingRequest') } } },
           responses: {
-            201: { description: 'Booked', content: { 'application/json': { schema: ref('BookingConfirmation') } } },
-            400: errorResponse('Malformed request', {
-              error: 'validation_error', message: 'The request is invalid',
-              details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
-            }),
+            201: {
+              ...jsonResponse('Booked', 'BookingConfirmation'),
+              headers: { Location: { schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' } },
+            },
+            400: responseRef('ValidationError'),
             404: errorResponse('Unknown flight or user', {
               error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
             }),
@@ -40,14 +130,33 @@ export function buildOpenApiDocument() {
               error: 'seat_unavailable', message: 'Seat 5 on flight BKJT123 (07/04/2025) is no longer available',
               availableSeats: [1, 2, 6, 7],
             }),
-            413: errorResponse('Body too large', { error: 'payload_too_large', message: 'The request body is larger than 16kb' }),
-            415: errorResponse('Body is not JSON', { error: 'unsupported_media_type', message: 'The request body must be application/json' }),
-            503: {
-              ...errorResponse('Database unreachable; retry after the Retry-After seconds', {
-                error: 'service_unavailable', message: 'The booking service is temporarily unavailable',
-              }),
-              headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
-            },
+            413: responseRef('PayloadTooLarge'),
+            415: responseRef('UnsupportedMediaType'),
+            503: responseRef('ServiceUnavailable'),
+          },
+        },
+      },
+      '/api/bookings/{bookingId}': {
+        get: {
+          operationId: 'getBooking',
+          summary: 'A booking with both legs and its status',
+          parameters: parameters('path', BookingPath),
+          responses: {
+            200: jsonResponse('The booking', 'Booking'),
+            404: bookingNotFound,
+            ...readErrors,
+          },
+        },
+      },
+      '/api/users/{userId}/itineraries': {
+        get: {
+          operationId: 'listUserItineraries',
+          summary: 'A user\'s bookings, newest first, cancelled ones included',
+          parameters: [...parameters('path', UserPath), ...parameters('query', ItineraryQuery)],
+          responses: {
+            200: jsonResponse('A page of the user\'s bookings', 'BookingPage'),
+            404: userNotFound,
+            ...readErrors,
           },
         },
       },
@@ -56,8 +165,13 @@ export function buildOpenApiDocument() {
       schemas: {
         BookingRequest: plain(BookingRequest),
         BookingConfirmation: plain(BookingConfirmation),
+        Booking: plain(Booking),
+        BookingPage: plain(BookingPage),
+        FlightPage: plain(FlightPage),
+        SeatMap: plain(SeatMap),
         Error: plain(ErrorBody),
       },
+      responses: sharedResponses,
     },
   };
 }

@@ -1,6 +1,7 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { assertMatchesContract } from './contract.ts';
 
 export const SPEC_EXAMPLE = {
   outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeat: 5,
@@ -25,7 +26,9 @@ export async function postBooking(baseUrl: string, body: unknown, init: RequestI
     ...init,
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const result = { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  assertMatchesContract('POST', '/api/flight/booking', result);
+  return result;
 }
 
 /** Runs a query on a short-lived connection. */
