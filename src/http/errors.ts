@@ -40,7 +40,9 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ001: { status: 409, error: 'seat_unavailable' }, // book_round_trip: a requested seat is taken
   BJ002: { status: 404, error: 'flight_not_found' }, // book_round_trip: no such flight on that date
   BJ003: { status: 404, error: 'user_not_found' }, // book_round_trip: unknown user
-  BJ004: { status: 400, error: 'validation_error' }, // book_round_trip: a request rule is broken
+  BJ004: { status: 400, error: 'validation_error' }, // book_round_trip, cancel_booking: a request rule is broken
+  BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
+  BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections

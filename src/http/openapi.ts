@@ -72,8 +72,8 @@ const bookingNotFound = errorResponse('No such booking', {
 });
 const userNotFound = errorResponse('No such user', { error: 'user_not_found', message: 'User 42 not found' });
 
-/** Every operation that reads its input from the query or path, and reaches the database. */
-const readErrors = {
+/** Errors of every operation that takes its input from the query or path and reaches the database. */
+const commonErrors = {
   400: responseRef('ValidationError'),
   503: responseRef('ServiceUnavailable'),
 };
@@ -96,7 +96,7 @@ export function buildOpenApiDocument() {
           parameters: parameters('query', FlightListQuery),
           responses: {
             200: jsonResponse('A page of flights', 'FlightPage'),
-            ...readErrors,
+            ...commonErrors,
           },
         },
       },
@@ -108,7 +108,7 @@ export function buildOpenApiDocument() {
           responses: {
             200: jsonResponse('The seat map', 'SeatMap'),
             404: flightNotFound,
-            ...readErrors,
+            ...commonErrors,
           },
         },
       },
@@ -136,6 +136,22 @@ export function buildOpenApiDocument() {
           },
         },
       },
+      '/api/flight/booking/{bookingId}': {
+        delete: {
+          operationId: 'cancelBooking',
+          summary: 'Cancel a booking: both seats are freed at once, the booking stays as cancelled',
+          description: 'Subscribers of both flights get one seats_updated each, naming the released seat.',
+          parameters: parameters('path', BookingPath),
+          responses: {
+            200: jsonResponse('Cancelled: the booking, with status cancelled and cancelledAt', 'Booking'),
+            404: bookingNotFound,
+            409: errorResponse('The booking was already cancelled', {
+              error: 'already_cancelled', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 is already cancelled',
+            }),
+            ...commonErrors,
+          },
+        },
+      },
       '/api/bookings/{bookingId}': {
         get: {
           operationId: 'getBooking',
@@ -144,7 +160,7 @@ export function buildOpenApiDocument() {
           responses: {
             200: jsonResponse('The booking', 'Booking'),
             404: bookingNotFound,
-            ...readErrors,
+            ...commonErrors,
           },
         },
       },
@@ -156,7 +172,7 @@ export function buildOpenApiDocument() {
           responses: {
             200: jsonResponse('A page of the user\'s bookings', 'BookingPage'),
             404: userNotFound,
-            ...readErrors,
+            ...commonErrors,
           },
         },
       },

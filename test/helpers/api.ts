@@ -42,6 +42,16 @@ export async function query<T extends pg.QueryResultRow = any>(url: string, text
   }
 }
 
+/** Runs a statement that must fail, and returns the error PostgreSQL raised. */
+export async function sqlError(url: string, text: string, values: unknown[] = []): Promise<pg.DatabaseError> {
+  try {
+    await query(url, text, values);
+  } catch (e) {
+    return e as pg.DatabaseError;
+  }
+  throw new Error('expected the statement to fail');
+}
+
 /** Seats taken on a flight, ascending. */
 export async function takenSeats(url: string, flightNumber: string, isoDate: string): Promise<number[]> {
   const rows = await query<{ seat_number: number }>(url,
