@@ -1,16 +1,34 @@
 /**
- * POST /api/flight/booking (the validator has already checked the body against BookingRequest) and
- * DELETE /api/flight/booking/{bookingId}.
+ * POST /api/flight/booking (the validator has already checked the body against BookingRequest, and the
+ * Idempotency-Key header when there is one) and DELETE /api/flight/booking/{bookingId}.
  */
 import { Router } from 'express';
 import { checkRoundTrip } from '../bookingRules.ts';
-import { bookRoundTrip } from '../db/bookRoundTrip.ts';
+import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
+import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
-import { rethrowFromDatabase, validationError } from './errors.ts';
+import { ApiError, apiErrorFromSqlState, rethrowFromDatabase, validationError } from './errors.ts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import { bookingBody, bookingNotFound } from './itineraries.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
+
+/**
+ * Books under an idempotency key. A refusal, first-hand or replayed, becomes the same ApiError a plain
+ * booking raises; replays say so in a header.
+ */
+async function bookOnce(db: Db, trip: RoundTrip, request: BookingRequest, idempotencyKey: string) {
+  const outcome = await bookRoundTripIdempotent(db, trip, {
+    idempotencyKey, requestFingerprint: requestFingerprint(request),
+  }).catch(rethrowFromDatabase);
+  if ('booked' in outcome) return outcome;
+  const { code, message, detail } = outcome.refused;
+  const error = apiErrorFromSqlState(code, message, detail);
+  if (!error) throw new Error(`stored refusal ${code} has no HTTP mapping`);
+  if (!outcome.replayed) throw error;
+  throw new ApiError(error.status, error.body, { ...error.headers, [IDEMPOTENT_REPLAYED_HEADER]: 'true' });
+}
 
 export function bookingRoutes(db: Db): Router {
   const router = Router();
@@ -20,11 +38,16 @@ export function bookingRoutes(db: Db): Router {
     const checked = checkRoundTrip(request);
     if (!checked.ok) throw validationError(checked.problems);
 
-    const booked = await bookRoundTrip(db, {
-      ...request,
-      outboundIsoDate: checked.outboundIsoDate,
-      inboundIsoDate: checked.inboundIsoDate,
-    }).catch(rethrowFromDatabase);
+    const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
+    const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
+    let booked: BookedRoundTrip;
+    if (idempotencyKey === undefined) {
+      booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
+    } else {
+      const outcome = await bookOnce(db, trip, request, idempotencyKey);
+      if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
+      booked = outcome.booked;
+    }
 
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,

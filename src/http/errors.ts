@@ -43,6 +43,7 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ004: { status: 400, error: 'validation_error' }, // book_round_trip, cancel_booking: a request rule is broken
   BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
   BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
+  BJ007: { status: 422, error: 'idempotency_key_reused' }, // book_round_trip_idempotent: key used for another request
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections
@@ -74,19 +75,27 @@ export function apiErrorFromDatabase(e: unknown): ApiError | undefined {
   const cause = unwrapDatabaseError(e);
   // No answer from the server at all (refused, reset, timed out): the database is unreachable.
   if (!isServerError(cause)) return serviceUnavailable();
-  const mapped = httpStatusForSqlState(cause.code);
+  return apiErrorFromSqlState(cause.code, cause.message, cause.detail);
+}
+
+/**
+ * The ApiError for what the database said: raised just now, or stored with an idempotency key and
+ * replayed. Undefined for codes not in the table.
+ */
+export function apiErrorFromSqlState(code: string, message: string, rawDetail: string | undefined): ApiError | undefined {
+  const mapped = httpStatusForSqlState(code);
   if (!mapped) return undefined;
   if (mapped.status === 503) return serviceUnavailable();
-  const detail = parseDetail(cause.detail);
+  const detail = parseDetail(rawDetail);
   if (mapped.error === 'seat_unavailable') {
-    return new ApiError(409, { error: mapped.error, message: cause.message, availableSeats: detail.availableSeats as number[] ?? [] });
+    return new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
   }
   if (mapped.error === 'validation_error') {
     const field = typeof detail.field === 'string' ? detail.field : 'body';
-    return new ApiError(400, { error: mapped.error, message: cause.message, details: [{ field, message: cause.message }] });
+    return new ApiError(400, { error: mapped.error, message, details: [{ field, message }] });
   }
   // The BJ messages are written for people in sql/ and contain nothing internal.
-  return new ApiError(mapped.status, { error: mapped.error, message: cause.message });
+  return new ApiError(mapped.status, { error: mapped.error, message });
 }
 
 /** For `.catch()` on a database call: rethrows as the mapped ApiError, or as it is when it is our bug. */

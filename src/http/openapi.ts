@@ -8,8 +8,9 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
-  FlightPage, ItineraryQuery, SeatMap, SeatMapQuery, UserPath,
+  FlightPage, IdempotencyKey, ItineraryQuery, SeatMap, SeatMapQuery, UserPath,
 } from './schemas.ts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
 const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
@@ -60,7 +61,7 @@ const sharedResponses = {
     ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
       error: 'service_unavailable', message: 'The booking service is temporarily unavailable, please retry',
     }),
-    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
+    headers: { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
   },
 };
 
@@ -116,11 +117,26 @@ export function buildOpenApiDocument() {
         post: {
           operationId: 'bookRoundTrip',
           summary: 'Book a round trip: both seats, or neither',
-          requestBody: { required: true, content: { 'application/json': { schema: schemaRef('BookingRequest') } } },
+          description: `With an \`${IDEMPOTENCY_KEY_HEADER}\` header, a retry is safe: the first answer (201, or the 404/409 `
+            + 'of the booking rules) is stored with the key in the booking\'s transaction and replayed, for 24 hours, to '
+            + 'every request with the same key and body, marked by `Idempotent-Replayed: true`. A duplicate sent while '
+            + 'the first is still running waits for it and gets its answer. Nothing is stored for 400, 413, 415, 422 '
+            + 'or 503: the same key may be used again after those.',
+          parameters: [{
+            name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
+            description: IdempotencyKey.description, schema: plain(IdempotencyKey), example: IdempotencyKey.examples[0],
+          }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaRef('BookingRequest'), example: BookingRequest.examples[0] } },
+          },
           responses: {
             201: {
-              ...jsonResponse('Booked', 'BookingConfirmation'),
-              headers: { Location: { schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' } },
+              ...jsonResponse('Booked (or, with Idempotent-Replayed, the replay of an earlier 201)', 'BookingConfirmation'),
+              headers: {
+                Location: { required: true, schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' },
+                [IDEMPOTENT_REPLAYED_HEADER]: { schema: { const: 'true' }, description: 'Present on replays of a stored answer' },
+              },
             },
             400: responseRef('ValidationError'),
             404: errorResponse('Unknown flight or user', {
@@ -129,6 +145,10 @@ export function buildOpenApiDocument() {
             409: errorResponse('A requested seat is taken', {
               error: 'seat_unavailable', message: 'Seat 5 on flight BKJT123 (07/04/2025) is no longer available',
               availableSeats: [1, 2, 6, 7],
+            }),
+            422: errorResponse('The Idempotency-Key was already used for a different request body', {
+              error: 'idempotency_key_reused',
+              message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
             }),
             413: responseRef('PayloadTooLarge'),
             415: responseRef('UnsupportedMediaType'),

@@ -31,6 +31,15 @@ export const BookingRequest = Type.Object({
 });
 export type BookingRequest = Static<typeof BookingRequest>;
 
+/** Any visible ASCII, as a header carries it; a UUID per booking attempt is the natural choice. */
+export const IdempotencyKey = Type.String({
+  minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$',
+  description: 'A key of your choosing (1-255 visible ASCII characters) naming one booking attempt. A retry with '
+    + 'the same key and the same body replays the first answer (201, 404 or 409) instead of booking again; the '
+    + 'same key with another body is a 422. Keys are remembered for 24 hours.',
+  examples: ['5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d'],
+});
+
 const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat });
 
 export const BookingConfirmation = Type.Object({
