@@ -18,6 +18,11 @@ export interface Config {
   embeddedPgPort: number;
   /** SEED_DIR: CSV seed files loaded into an empty database. Default seed_data/. */
   seedDir: string;
+  /**
+   * CORS_ORIGINS: comma-separated origins (`https://app.example.com,http://localhost:5173`) whose web pages
+   * may call the API from a browser. Default none: only same-origin pages (such as /docs) can.
+   */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -29,7 +34,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
+    corsOrigins: corsOriginsFrom(env),
   };
+}
+
+/** Exact http(s) origins only (scheme, host, optional port): no paths, no trailing slash, no wildcards. */
+function corsOriginsFrom(env: NodeJS.ProcessEnv): string[] {
+  const entries = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const isOrigin = (text: string) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+    } catch {
+      return false;
+    }
+  };
+  const bad = entries.find((entry) => !isOrigin(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(`CORS_ORIGINS entry "${bad}" is not an origin (expected e.g. https://app.example.com, without a path)`);
+  }
+  return entries;
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

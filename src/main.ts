@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     await client.end();
   }
 
-  const server = await startServer({ databaseUrl: database.url, port: config.port });
+  const server = await startServer({ databaseUrl: database.url, port: config.port, app: { corsOrigins: config.corsOrigins } });
   console.log(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)`);
 
   let stopping = false;

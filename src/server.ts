@@ -4,13 +4,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDb, createPool } from './db/client.ts';
-import { createApp } from './http/app.ts';
+import { type AppOptions, createApp } from './http/app.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
   port: number;
   host?: string;
   poolSize?: number;
+  /** CORS origins and the readiness probe of the listener (see AppOptions). */
+  app?: AppOptions;
 }
 
 export interface RunningServer {
@@ -21,7 +23,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
-  const app = createApp(createDb(pool));
+  const app = createApp(createDb(pool), options.app);
   const httpServer = createServer(app);
 
   await new Promise<void>((resolve, reject) => {

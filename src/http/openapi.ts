@@ -8,7 +8,7 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
-  FlightPage, IdempotencyKey, ItineraryQuery, SeatMap, SeatMapQuery, UserPath,
+  FlightPage, Health, IdempotencyKey, ItineraryQuery, Readiness, SeatMap, SeatMapQuery, UserPath,
 } from './schemas.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
@@ -88,10 +88,41 @@ export function buildOpenApiDocument() {
       description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README). '
         + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).',
     },
+    tags: [
+      { name: 'flights', description: 'Flights and their seat maps' },
+      { name: 'bookings', description: 'Round trips: book (idempotently), read, list, cancel' },
+      { name: 'operations', description: 'Probes for orchestrators and load balancers' },
+    ],
     paths: {
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness: the process is up and serving (no dependency is checked)',
+          tags: ['operations'],
+          responses: { 200: jsonResponse('Alive', 'Health') },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          summary: 'Readiness: the database answers and the seat-change listener is connected',
+          tags: ['operations'],
+          responses: {
+            200: jsonResponse('Ready to serve', 'Readiness'),
+            503: {
+              ...errorResponse('Not ready; `checks` says what is down', {
+                error: 'service_unavailable', message: 'Not ready: the database does not answer',
+                checks: { database: 'down', listener: 'connected' },
+              }),
+              headers: sharedResponses.ServiceUnavailable.headers,
+            },
+          },
+        },
+      },
       '/api/flights': {
         get: {
           operationId: 'listFlights',
+          tags: ['flights'],
           summary: 'Flights with their free seats, by date, a page at a time',
           description: 'Filters combine (and). `from` and `to` are inclusive. Ordered by date, then flight number.',
           parameters: parameters('query', FlightListQuery),
@@ -104,6 +135,7 @@ export function buildOpenApiDocument() {
       '/api/flights/seats': {
         get: {
           operationId: 'getSeatMap',
+          tags: ['flights'],
           summary: 'One flight\'s seat map now (the REST twin of the WebSocket seats_snapshot)',
           parameters: parameters('query', SeatMapQuery),
           responses: {
@@ -116,6 +148,7 @@ export function buildOpenApiDocument() {
       '/api/flight/booking': {
         post: {
           operationId: 'bookRoundTrip',
+          tags: ['bookings'],
           summary: 'Book a round trip: both seats, or neither',
           description: `With an \`${IDEMPOTENCY_KEY_HEADER}\` header, a retry is safe: the first answer (201, or the 404/409 `
             + 'of the booking rules) is stored with the key in the booking\'s transaction and replayed, for 24 hours, to '
@@ -159,6 +192,7 @@ export function buildOpenApiDocument() {
       '/api/flight/booking/{bookingId}': {
         delete: {
           operationId: 'cancelBooking',
+          tags: ['bookings'],
           summary: 'Cancel a booking: both seats are freed at once, the booking stays as cancelled',
           description: 'Subscribers of both flights get one seats_updated each, naming the released seat.',
           parameters: parameters('path', BookingPath),
@@ -175,6 +209,7 @@ export function buildOpenApiDocument() {
       '/api/bookings/{bookingId}': {
         get: {
           operationId: 'getBooking',
+          tags: ['bookings'],
           summary: 'A booking with both legs and its status',
           parameters: parameters('path', BookingPath),
           responses: {
@@ -187,6 +222,7 @@ export function buildOpenApiDocument() {
       '/api/users/{userId}/itineraries': {
         get: {
           operationId: 'listUserItineraries',
+          tags: ['bookings'],
           summary: 'A user\'s bookings, newest first, cancelled ones included',
           parameters: [...parameters('path', UserPath), ...parameters('query', ItineraryQuery)],
           responses: {
@@ -205,6 +241,8 @@ export function buildOpenApiDocument() {
         BookingPage: plain(BookingPage),
         FlightPage: plain(FlightPage),
         SeatMap: plain(SeatMap),
+        Health: plain(Health),
+        Readiness: plain(Readiness),
         Error: plain(ErrorBody),
       },
       responses: sharedResponses,

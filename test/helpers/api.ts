@@ -1,5 +1,6 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
+import type { AppOptions } from '../../src/http/app.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
 
@@ -8,8 +9,8 @@ export const SPEC_EXAMPLE = {
   inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
 } as const;
 
-export function startApi(databaseUrl: string): Promise<RunningServer> {
-  return startServer({ databaseUrl, port: 0, host: '127.0.0.1' });
+export function startApi(databaseUrl: string, app?: AppOptions): Promise<RunningServer> {
+  return startServer({ databaseUrl, port: 0, host: '127.0.0.1', app });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {
