@@ -48,7 +48,7 @@ describe('GET /api/bookings/{bookingId}', () => {
     assert.deepEqual(body, { error: 'booking_not_found', message: `Booking ${UNKNOWN_BOOKING} not found` });
   });
 
-  for (const bad of ['not-a-uuid', '123', `${UNKNOWN_BOOKING}0`, "1' or '1'='1"]) {
+  for (const bad of ['not-a-uuid', '123', `${UNKNOWN_BOOKING}0`, `urn:uuid:${UNKNOWN_BOOKING}`, "1' or '1'='1"]) {
     it(`400 validation_error for the id ${JSON.stringify(bad)}`, async () => {
       assertValidationError(await get(`/api/bookings/${encodeURIComponent(bad)}`), 'bookingId');
     });

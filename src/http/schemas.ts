@@ -11,6 +11,16 @@ const wireDate = (description: string, example = '07/04/2025') =>
   Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$', description, examples: [example] });
 const WireDate = wireDate('Date, DD/MM/YYYY (day first)');
 const Seat = Type.Integer({ minimum: 1, maximum: 8, description: 'Seat number, 1-8', examples: [5] });
+/**
+ * The pattern narrows `format: uuid`, which also admits a `urn:uuid:` prefix that PostgreSQL's uuid type
+ * refuses: the 8-4-4-4-12 hex form only.
+ */
+export const BookingId = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'Booking id',
+  examples: ['3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11'],
+});
 export const UserId = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'User id', examples: [1] });
 const SeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 8 }), { description: 'Free seats, ascending', examples: [[1, 2, 6, 7]] });
 
@@ -43,7 +53,7 @@ export const IdempotencyKey = Type.String({
 const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat });
 
 export const BookingConfirmation = Type.Object({
-  bookingId: Type.String({ format: 'uuid' }),
+  bookingId: BookingId,
   status: Type.Literal('confirmed'),
   outbound: Leg,
   inbound: Leg,
@@ -143,7 +153,6 @@ export type SeatMap = Static<typeof SeatMap>;
 
 // ---- Bookings ----------------------------------------------------------------------------------------
 
-export const BookingId = Type.String({ format: 'uuid', description: 'Booking id', examples: ['3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11'] });
 
 const bookingExample = {
   bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', userId: 1, status: 'confirmed',
