@@ -134,17 +134,8 @@ function fieldOf(path: string | undefined): string {
 function apiErrorFromHttpError(e: HttpishError, method: string, path: string): ApiError | undefined {
   const status = e.status ?? e.statusCode;
   if (!status || status < 400 || status >= 500) return undefined;
-  switch (e.type) { // body-parser
-    case 'entity.parse.failed':
-      return validationError([{ field: 'body', message: 'malformed JSON' }]);
-    case 'entity.too.large':
-      return new ApiError(413, { error: 'payload_too_large', message: 'The request body is too large' });
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json' });
-    default:
-      break;
-  }
+  // body-parser's JSON.parse failure is a 400 without a list of problems: name the body.
+  if (e.type === 'entity.parse.failed') return validationError([{ field: 'body', message: 'malformed JSON' }]);
   switch (status) {
     case 400:
       return validationError(e.errors?.length
@@ -159,8 +150,8 @@ function apiErrorFromHttpError(e: HttpishError, method: string, path: string): A
       return methodNotAllowedError(method, path, e.headers?.Allow ?? '');
     case 413:
       return new ApiError(413, { error: 'payload_too_large', message: 'The request body is too large' });
-    case 415:
-      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be application/json' });
+    case 415: // the validator (not JSON) or body-parser (a charset or content-encoding it cannot read)
+      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json' });
     default:
       return new ApiError(status, { error: 'bad_request', message: 'The request cannot be served' });
   }

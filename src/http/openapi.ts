@@ -55,7 +55,7 @@ const sharedResponses = {
     error: 'payload_too_large', message: 'The request body is too large',
   }),
   UnsupportedMediaType: errorResponse('Body is not UTF-8 application/json', {
-    error: 'unsupported_media_type', message: 'The request body must be application/json',
+    error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json',
   }),
   ServiceUnavailable: {
     ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
