@@ -20,6 +20,11 @@ export interface Config {
   seedDir: string;
   /** WS_MAX_SUBSCRIPTIONS: flights one WebSocket connection may watch at once. Default 50. */
   maxSubscriptionsPerSocket: number;
+  /**
+   * CORS_ORIGINS: comma-separated origins (`https://app.example.com,http://localhost:5173`) whose web pages
+   * may call the API from a browser. Default none: only same-origin pages (such as /docs) can.
+   */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -32,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
     maxSubscriptionsPerSocket: positiveIntegerFrom(env, 'WS_MAX_SUBSCRIPTIONS', 50),
+    corsOrigins: corsOriginsFrom(env),
   };
 }
 
@@ -40,6 +46,24 @@ function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: num
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(`${name}="${raw}" is not a positive whole number`);
   return Number(raw);
+}
+
+/** Exact http(s) origins only (scheme, host, optional port): no paths, no trailing slash, no wildcards. */
+function corsOriginsFrom(env: NodeJS.ProcessEnv): string[] {
+  const entries = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const isOrigin = (text: string) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+    } catch {
+      return false;
+    }
+  };
+  const bad = entries.find((entry) => !isOrigin(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(`CORS_ORIGINS entry "${bad}" is not an origin (expected e.g. https://app.example.com, without a path)`);
+  }
+  return entries;
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     databaseUrl: database.url,
     port: config.port,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
+    app: { corsOrigins: config.corsOrigins },
   });
   console.log(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)`);
 

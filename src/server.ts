@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDb, createPool } from './db/client.ts';
-import { createApp } from './http/app.ts';
+import { type AppOptions, createApp } from './http/app.ts';
 import { SeatGateway } from './realtime/gateway.ts';
 import { SeatChangeListener } from './realtime/listener.ts';
 
@@ -15,6 +15,8 @@ export interface ServerOptions {
   host?: string;
   poolSize?: number;
   maxSubscriptionsPerSocket?: number;
+  /** CORS origins (see AppOptions); readiness is wired to this server's listener. */
+  app?: Omit<AppOptions, 'isListenerConnected'>;
 }
 
 export interface RunningServer {
@@ -31,7 +33,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
   const listener = new SeatChangeListener(options.databaseUrl);
-  const httpServer = createServer(createApp(db));
+  const httpServer = createServer(createApp(db, { ...options.app, isListenerConnected: () => listener.isConnected() }));
   const gateway = new SeatGateway(httpServer, {
     db,
     listener,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import { migrateDatabase } from '../src/db/migrate.ts';
-import { listenForSeatChanges, query, takenSeats } from './helpers/api.ts';
+import { listenForSeatChanges, query, sqlError as sqlErrorAt, takenSeats } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 
 let cluster: TestCluster;
@@ -19,14 +19,7 @@ const BOOK = `select * from book_round_trip(outbound_flight_number => $1, outbou
   inbound_flight_number => $4, inbound_date => $5, inbound_seat => $6, user_id => $7)`;
 const specExample = ['BKJT123', '2025-04-07', 5, 'BKJT234', '2025-04-08', 3, 1];
 
-async function sqlError(text: string, values: unknown[]): Promise<pg.DatabaseError> {
-  try {
-    await query(url, text, values);
-  } catch (e) {
-    return e as pg.DatabaseError;
-  }
-  throw new Error('expected the statement to fail');
-}
+const sqlError = (text: string, values: unknown[]) => sqlErrorAt(url, text, values);
 
 describe('book_round_trip() from SQL', () => {
   it('books with named arguments and returns one row', async () => {

@@ -64,3 +64,28 @@ export const seats = pgTable('seats', {
   check('seats_seat_number_range', sql`${t.seatNumber} between 1 and 8`),
   index('seats_booking_id_idx').on(t.bookingId),
 ]);
+
+/**
+ * Idempotency-Key of POST /api/flight/booking: the key, a fingerprint of the request body, and the outcome
+ * the database gave it: the booking, or the booking rules' refusal (SQLSTATE, message, detail), replayed to
+ * a retry. book_round_trip_idempotent() (sql/) writes it in the same transaction as the booking, and the
+ * primary key decides between concurrent duplicates. Both outcome columns are null only inside that
+ * transaction, never once it commits.
+ *
+ * Keys expire 24 hours after first use: an expired key counts as unused, and keyed bookings purge expired
+ * rows as they go (idempotency_keys_expires_at_idx finds them).
+ */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  requestFingerprint: text('request_fingerprint').notNull(),
+  bookingId: uuid('booking_id').references(() => bookings.id),
+  refusalCode: text('refusal_code'),
+  refusalMessage: text('refusal_message'),
+  refusalDetail: text('refusal_detail'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull().default(sql`now() + interval '24 hours'`),
+}, (t) => [
+  check('idempotency_keys_key_length', sql`length(${t.key}) between 1 and 255`),
+  check('idempotency_keys_one_outcome', sql`${t.bookingId} is null or ${t.refusalCode} is null`),
+  index('idempotency_keys_expires_at_idx').on(t.expiresAt),
+]);

@@ -1,31 +1,80 @@
-/** The Express app: docs, JSON body parsing, contract enforcement, routes, one error handler. */
+/**
+ * The Express app: CORS, docs, JSON body parsing, contract enforcement, routes, one error handler.
+ *
+ * Everything except the docs (/docs, /openapi.json) goes through express-openapi-validator, so an unknown
+ * path is a JSON 404, a known path with another method a 405 with `Allow`, and every parameter, header
+ * and body is checked against the OpenAPI document before a route sees it.
+ */
+import cors from 'cors';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client.ts';
 import { bookingRoutes } from './booking.ts';
-import { errorHandler, notFound } from './errors.ts';
+import { errorHandler, methodNotAllowed, notFound } from './errors.ts';
+import { flightRoutes } from './flights.ts';
+import { healthRoutes } from './health.ts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
+import { itineraryRoutes } from './itineraries.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 export const BODY_LIMIT = '16kb';
 
-export function createApp(db: Db): Express {
+export interface AppOptions {
+  /**
+   * Origins whose web pages may call the API from a browser (CORS_ORIGINS). Default none: no CORS
+   * headers are sent, so only same-origin pages can read responses.
+   */
+  corsOrigins?: string[];
+  /**
+   * Readiness of the seat-change listener, for /readyz. The process that runs the NOTIFY listener passes
+   * its state; without one, the listener counts as connected and /readyz checks the database only.
+   */
+  isListenerConnected?: () => boolean;
+}
+
+const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+
+export function createApp(db: Db, options: AppOptions = {}): Express {
   const app = express();
   const openApiDocument = buildOpenApiDocument();
   app.disable('x-powered-by');
 
+  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
+  // HEAD is GET without a body (RFC 9110): route and validate it as that GET. Node decided when the request
+  // arrived that a HEAD response carries no body, so the GET handler's body is never sent.
+  app.use((req, _res, next) => {
+    if (req.method === 'HEAD') req.method = 'GET';
+    next();
+  });
+
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
+  app.all('/openapi.json', methodNotAllowed('GET'));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
 
-  app.use(express.json({ limit: BODY_LIMIT }));
+  // Only the operations that take a body (POST) read one: a body sent with a GET or DELETE is ignored.
+  const parseJson = express.json({ limit: BODY_LIMIT });
+  app.use((req, res, next) => (req.method === 'POST' ? parseJson(req, res, next) : next()));
   app.use(OpenApiValidator.middleware({
     apiSpec: structuredClone(openApiDocument) as never,
     validateRequests: { allErrors: true },
     validateResponses: false,
     fileUploader: false,
-    ignorePaths: (path: string) => !path.startsWith('/api/'),
+    ignorePaths: isDocumentation,
   }));
+  app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   app.use(bookingRoutes(db));
+  app.use(flightRoutes(db));
+  app.use(itineraryRoutes(db));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -43,7 +43,10 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ001: { status: 409, error: 'seat_unavailable' }, // book_round_trip: a requested seat is taken
   BJ002: { status: 404, error: 'flight_not_found' }, // book_round_trip: no such flight on that date
   BJ003: { status: 404, error: 'user_not_found' }, // book_round_trip: unknown user
-  BJ004: { status: 400, error: 'validation_error' }, // book_round_trip: a request rule is broken
+  BJ004: { status: 400, error: 'validation_error' }, // book_round_trip, cancel_booking: a request rule is broken
+  BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
+  BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
+  BJ007: { status: 422, error: 'idempotency_key_reused' }, // book_round_trip_idempotent: key used for another request
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections
@@ -75,21 +78,34 @@ export function apiErrorFromDatabase(e: unknown): ApiError | undefined {
   const cause = unwrapDatabaseError(e);
   // No answer from the server at all (refused, reset, timed out): the database is unreachable.
   if (!isServerError(cause)) return serviceUnavailable();
-  const mapped = httpStatusForSqlState(cause.code);
+  return apiErrorFromSqlState(cause.code, cause.message, cause.detail);
+}
+
+/**
+ * The ApiError for what the database said: raised just now, or stored with an idempotency key and
+ * replayed. Undefined for codes not in the table.
+ */
+export function apiErrorFromSqlState(code: string, message: string, rawDetail: string | undefined): ApiError | undefined {
+  const mapped = httpStatusForSqlState(code);
   if (!mapped) return undefined;
   if (mapped.status === 503) return serviceUnavailable();
-  const detail = parseDetail(cause.detail);
+  const detail = parseDetail(rawDetail);
   if (mapped.error === 'seat_unavailable') {
-    const conflict = new ApiError(409, { error: mapped.error, message: cause.message, availableSeats: detail.availableSeats as number[] ?? [] });
+    const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
     conflict.conflictingSeat = { flightNumber: String(detail.flightNumber), seat: Number(detail.seat) };
     return conflict;
   }
   if (mapped.error === 'validation_error') {
     const field = typeof detail.field === 'string' ? detail.field : 'body';
-    return new ApiError(400, { error: mapped.error, message: cause.message, details: [{ field, message: cause.message }] });
+    return new ApiError(400, { error: mapped.error, message, details: [{ field, message }] });
   }
   // The BJ messages are written for people in sql/ and contain nothing internal.
-  return new ApiError(mapped.status, { error: mapped.error, message: cause.message });
+  return new ApiError(mapped.status, { error: mapped.error, message });
+}
+
+/** For `.catch()` on a database call: rethrows as the mapped ApiError, or as it is when it is our bug. */
+export function rethrowFromDatabase(e: unknown): never {
+  throw apiErrorFromDatabase(e) ?? e;
 }
 
 function parseDetail(detail: string | undefined): Record<string, unknown> {
@@ -102,53 +118,72 @@ function parseDetail(detail: string | undefined): Record<string, unknown> {
 }
 
 /** Errors raised by express.json() (body-parser) and express-openapi-validator carry a status. */
-interface HttpishError { status?: number; statusCode?: number; type?: string; errors?: { path?: string; message?: string }[] }
-
-const VALIDATOR_CODES: Record<number, string> = {
-  400: 'validation_error',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-};
-
-function apiErrorFromHttpError(e: HttpishError): ApiError | undefined {
-  const status = e.status ?? e.statusCode;
-  if (!status || status < 400 || status >= 500) return undefined;
-  switch (e.type) { // body-parser
-    case 'entity.parse.failed':
-      return new ApiError(400, { error: 'validation_error', message: 'The request body is not valid JSON', details: [{ field: 'body', message: 'malformed JSON' }] });
-    case 'entity.too.large':
-      return new ApiError(413, { error: 'payload_too_large', message: 'The request body is too large' });
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json' });
-    default:
-      break;
-  }
-  if (status === 400 && e.errors?.length) {
-    const details = e.errors.map((item) => ({
-      field: (item.path ?? '').replace(/^\/?(body|query|params|headers)\/?/, '').replace(/\//g, '.') || 'body',
-      message: item.message ?? 'is invalid',
-    }));
-    return validationError(details);
-  }
-  const error = VALIDATOR_CODES[status] ?? 'bad_request';
-  const messages: Record<string, string> = {
-    not_found: 'No such resource',
-    method_not_allowed: 'This method is not allowed on this resource',
-    payload_too_large: 'The request body is too large',
-    unsupported_media_type: 'The request body must be application/json',
-  };
-  return new ApiError(status, { error, message: messages[error] ?? 'The request is invalid' });
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  headers?: Record<string, string>;
+  errors?: { path?: string; message?: string }[];
 }
 
-export const notFound: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, { error: 'not_found', message: `No route for ${req.method} ${req.path}` }));
+/**
+ * The validator reports where a problem is as `/body/outboundSeat`, `/query/limit`, `/params/bookingId` or
+ * `/headers/idempotency-key`; the field is what follows. Anything else (a malformed URL) is about the path.
+ */
+function fieldOf(path: string | undefined): string {
+  const match = /^\/?(body|query|params|headers)(?:\/(.*))?$/.exec(path ?? '');
+  if (!match) return 'path';
+  return match[2]?.replace(/\//g, '.') || (match[1] === 'body' ? 'body' : match[1]!);
+}
+
+function apiErrorFromHttpError(e: HttpishError, method: string, path: string): ApiError | undefined {
+  const status = e.status ?? e.statusCode;
+  if (!status || status < 400 || status >= 500) return undefined;
+  // body-parser's JSON.parse failure is a 400 without a list of problems: name the body.
+  if (e.type === 'entity.parse.failed') return validationError([{ field: 'body', message: 'malformed JSON' }]);
+  switch (status) {
+    case 400:
+      return validationError(e.errors?.length
+        ? e.errors.map((item) => {
+          const field = fieldOf(item.path);
+          return { field, message: field === 'path' ? 'not a valid percent-encoded URL path' : item.message ?? 'is invalid' };
+        })
+        : [{ field: 'request', message: 'the request is malformed' }]);
+    case 404:
+      return routeNotFound(method, path);
+    case 405:
+      return methodNotAllowedError(method, path, e.headers?.Allow ?? '');
+    case 413:
+      return new ApiError(413, { error: 'payload_too_large', message: 'The request body is too large' });
+    case 415: // the validator (not JSON) or body-parser (a charset or content-encoding it cannot read)
+      return new ApiError(415, { error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json' });
+    default:
+      return new ApiError(status, { error: 'bad_request', message: 'The request cannot be served' });
+  }
+}
+
+const routeNotFound = (method: string, path: string) =>
+  new ApiError(404, { error: 'not_found', message: `No route for ${method} ${path}` });
+
+/** Every GET also answers HEAD (see app.ts), so an Allow list with GET names HEAD too. */
+const withHead = (allow: string) => (/\bGET\b/.test(allow) && !/\bHEAD\b/.test(allow) ? `${allow}, HEAD` : allow);
+
+function methodNotAllowedError(method: string, path: string, allowed: string): ApiError {
+  const allow = withHead(allowed);
+  return new ApiError(405, { error: 'method_not_allowed', message: `${method} is not allowed on ${path} (allowed: ${allow})` }, { Allow: allow });
+}
+
+/** Answers every method of a route that no earlier handler took: 405 with the methods it does serve. */
+export const methodNotAllowed = (allow: string): RequestHandler => (req, _res, next) => {
+  next(methodNotAllowedError(req.method, req.path, allow));
 };
 
-export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-  const apiError = err instanceof ApiError ? err : apiErrorFromHttpError(err as HttpishError);
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(routeNotFound(req.method, req.path));
+};
+
+export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  const apiError = err instanceof ApiError ? err : apiErrorFromHttpError(err as HttpishError, req.method, req.path);
   if (!apiError) console.error('unexpected error', err);
   const { status, body, headers } = apiError
     ?? new ApiError(500, { error: 'internal_error', message: 'Something went wrong on our side' });

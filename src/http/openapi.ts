@@ -1,18 +1,84 @@
 /**
  * The OpenAPI 3.1 document, built from the TypeBox schemas. Served at /openapi.json, rendered at /docs,
  * and enforced on every request by express-openapi-validator.
+ *
+ * The error body is one schema (`Error`); the error responses every operation shares are written once
+ * under `components.responses` and referenced, the operation-specific ones carry their own example.
  */
 import { SOCKET_ID_PATTERN } from '../realtime/bookingResults.ts';
-import { BookingConfirmation, BookingRequest, ErrorBody } from './schemas.ts';
+import type { TObject, TSchema } from '@sinclair/typebox';
+import {
+  Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
+  FlightPage, Health, IdempotencyKey, ItineraryQuery, Readiness, SeatMap, SeatMapQuery, UserPath,
+} from './schemas.ts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorResponse = (description: string, example: object) => ({
-  description,
-  content: { 'application/json': { schema: ref('Error'), example } },
-});
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
 
 /** JSON round trip drops TypeBox's symbol keys and gives the validator a plain object it may mutate. */
-const plain = (schema: object) => JSON.parse(JSON.stringify(schema)) as object;
+const plain = (schema: object) => JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+
+const jsonResponse = (description: string, schemaName: string) => ({
+  description,
+  content: { 'application/json': { schema: schemaRef(schemaName) } },
+});
+
+const errorResponse = (description: string, example: object) => ({
+  description,
+  content: { 'application/json': { schema: schemaRef('Error'), example } },
+});
+
+/**
+ * OpenAPI parameters from a TypeBox object: one per property, with its schema, description and example.
+ * Query values may carry reserved characters unencoded, so `date=07/04/2025` works as typed (and
+ * `date=07%2F04%2F2025` too).
+ */
+function parameters(location: 'query' | 'path', object: TObject) {
+  return Object.entries(object.properties).map(([name, property]: [string, TSchema]) => ({
+    name,
+    in: location,
+    ...(location === 'query' ? { allowReserved: true } : {}),
+    required: location === 'path' || (object.required ?? []).includes(name),
+    description: property.description,
+    schema: plain(property),
+    example: (property.examples as unknown[] | undefined)?.[0],
+  }));
+}
+
+/** Responses shared by operations, referenced from each of them. */
+const sharedResponses = {
+  ValidationError: errorResponse('Malformed request: `details` names each problem', {
+    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be <= 8',
+    details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
+  }),
+  PayloadTooLarge: errorResponse('Body too large (over 16 kB)', {
+    error: 'payload_too_large', message: 'The request body is too large',
+  }),
+  UnsupportedMediaType: errorResponse('Body is not UTF-8 application/json', {
+    error: 'unsupported_media_type', message: 'The request body must be UTF-8 application/json',
+  }),
+  ServiceUnavailable: {
+    ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
+      error: 'service_unavailable', message: 'The booking service is temporarily unavailable, please retry',
+    }),
+    headers: { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
+  },
+};
+
+const flightNotFound = errorResponse('No such flight on that date', {
+  error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
+});
+const bookingNotFound = errorResponse('No such booking', {
+  error: 'booking_not_found', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 not found',
+});
+const userNotFound = errorResponse('No such user', { error: 'user_not_found', message: 'User 42 not found' });
+
+/** Errors of every operation that takes its input from the query or path and reaches the database. */
+const commonErrors = {
+  400: responseRef('ValidationError'),
+  503: responseRef('ServiceUnavailable'),
+};
 
 export function buildOpenApiDocument() {
   return {
@@ -20,27 +86,98 @@ export function buildOpenApiDocument() {
     info: {
       title: 'BlackJet booking API',
       version: '1.0.0',
-      description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README).',
+      description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README). '
+        + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).',
     },
+    tags: [
+      { name: 'flights', description: 'Flights and their seat maps' },
+      { name: 'bookings', description: 'Round trips: book (idempotently), read, list, cancel' },
+      { name: 'operations', description: 'Probes for orchestrators and load balancers' },
+    ],
     paths: {
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness: the process is up and serving (no dependency is checked)',
+          tags: ['operations'],
+          responses: { 200: jsonResponse('Alive', 'Health') },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          summary: 'Readiness: the database answers and the seat-change listener is connected',
+          tags: ['operations'],
+          responses: {
+            200: jsonResponse('Ready to serve', 'Readiness'),
+            503: {
+              ...errorResponse('Not ready; `checks` says what is down', {
+                error: 'service_unavailable', message: 'Not ready: the database does not answer',
+                checks: { database: 'down', listener: 'connected' },
+              }),
+              headers: sharedResponses.ServiceUnavailable.headers,
+            },
+          },
+        },
+      },
+      '/api/flights': {
+        get: {
+          operationId: 'listFlights',
+          tags: ['flights'],
+          summary: 'Flights with their free seats, by date, a page at a time',
+          description: 'Filters combine (and). `from` and `to` are inclusive. Ordered by date, then flight number.',
+          parameters: parameters('query', FlightListQuery),
+          responses: {
+            200: jsonResponse('A page of flights', 'FlightPage'),
+            ...commonErrors,
+          },
+        },
+      },
+      '/api/flights/seats': {
+        get: {
+          operationId: 'getSeatMap',
+          tags: ['flights'],
+          summary: 'One flight\'s seat map now (the REST twin of the WebSocket seats_snapshot)',
+          parameters: parameters('query', SeatMapQuery),
+          responses: {
+            200: jsonResponse('The seat map', 'SeatMap'),
+            404: flightNotFound,
+            ...commonErrors,
+          },
+        },
+      },
       '/api/flight/booking': {
         post: {
           operationId: 'bookRoundTrip',
+          tags: ['bookings'],
           summary: 'Book a round trip: both seats, or neither',
+          description: `With an \`${IDEMPOTENCY_KEY_HEADER}\` header, a retry is safe: the first answer (201, or the 404/409 `
+            + 'of the booking rules) is stored with the key in the booking\'s transaction and replayed, for 24 hours, to '
+            + 'every request with the same key and body, marked by `Idempotent-Replayed: true`. A duplicate sent while '
+            + 'the first is still running waits for it and gets its answer. Nothing is stored for 400, 413, 415, 422 '
+            + 'or 503: the same key may be used again after those.',
           parameters: [{
-            in: 'header',
-            name: 'X-Socket-Id',
-            required: false,
-            description: 'A Socket.IO socket id of the caller: it also receives booking_confirmed or booking_failed, on whichever instance it is connected to',
+            name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
+            description: IdempotencyKey.description, schema: plain(IdempotencyKey), example: IdempotencyKey.examples[0],
+          }, {
+            name: 'X-Socket-Id', in: 'header', required: false,
+            description: 'A Socket.IO socket id of the caller: that socket also receives booking_confirmed or '
+              + 'booking_failed, on whichever instance it is connected to',
             schema: { type: 'string', pattern: SOCKET_ID_PATTERN },
           }],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('BookingRequest') } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaRef('BookingRequest'), example: BookingRequest.examples[0] } },
+          },
           responses: {
-            201: { description: 'Booked', content: { 'application/json': { schema: ref('BookingConfirmation') } } },
-            400: errorResponse('Malformed request', {
-              error: 'validation_error', message: 'The request is invalid',
-              details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
-            }),
+            201: {
+              ...jsonResponse('Booked (or, with Idempotent-Replayed, the replay of an earlier 201)', 'BookingConfirmation'),
+              headers: {
+                Location: { required: true, schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' },
+                [IDEMPOTENT_REPLAYED_HEADER]: { schema: { const: 'true' }, description: 'Present on replays of a stored answer' },
+              },
+            },
+            400: responseRef('ValidationError'),
             404: errorResponse('Unknown flight or user', {
               error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
             }),
@@ -48,14 +185,56 @@ export function buildOpenApiDocument() {
               error: 'seat_unavailable', message: 'Seat 5 on flight BKJT123 (07/04/2025) is no longer available',
               availableSeats: [1, 2, 6, 7],
             }),
-            413: errorResponse('Body too large', { error: 'payload_too_large', message: 'The request body is larger than 16kb' }),
-            415: errorResponse('Body is not JSON', { error: 'unsupported_media_type', message: 'The request body must be application/json' }),
-            503: {
-              ...errorResponse('Database unreachable; retry after the Retry-After seconds', {
-                error: 'service_unavailable', message: 'The booking service is temporarily unavailable',
-              }),
-              headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
-            },
+            422: errorResponse('The Idempotency-Key was already used for a different request body', {
+              error: 'idempotency_key_reused',
+              message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
+            }),
+            413: responseRef('PayloadTooLarge'),
+            415: responseRef('UnsupportedMediaType'),
+            503: responseRef('ServiceUnavailable'),
+          },
+        },
+      },
+      '/api/flight/booking/{bookingId}': {
+        delete: {
+          operationId: 'cancelBooking',
+          tags: ['bookings'],
+          summary: 'Cancel a booking: both seats are freed at once, the booking stays as cancelled',
+          description: 'Subscribers of both flights get one seats_updated each, naming the released seat.',
+          parameters: parameters('path', BookingPath),
+          responses: {
+            200: jsonResponse('Cancelled: the booking, with status cancelled and cancelledAt', 'Booking'),
+            404: bookingNotFound,
+            409: errorResponse('The booking was already cancelled', {
+              error: 'already_cancelled', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 is already cancelled',
+            }),
+            ...commonErrors,
+          },
+        },
+      },
+      '/api/bookings/{bookingId}': {
+        get: {
+          operationId: 'getBooking',
+          tags: ['bookings'],
+          summary: 'A booking with both legs and its status',
+          parameters: parameters('path', BookingPath),
+          responses: {
+            200: jsonResponse('The booking', 'Booking'),
+            404: bookingNotFound,
+            ...commonErrors,
+          },
+        },
+      },
+      '/api/users/{userId}/itineraries': {
+        get: {
+          operationId: 'listUserItineraries',
+          tags: ['bookings'],
+          summary: 'A user\'s bookings, newest first, cancelled ones included',
+          parameters: [...parameters('path', UserPath), ...parameters('query', ItineraryQuery)],
+          responses: {
+            200: jsonResponse('A page of the user\'s bookings', 'BookingPage'),
+            404: userNotFound,
+            ...commonErrors,
           },
         },
       },
@@ -64,8 +243,15 @@ export function buildOpenApiDocument() {
       schemas: {
         BookingRequest: plain(BookingRequest),
         BookingConfirmation: plain(BookingConfirmation),
+        Booking: plain(Booking),
+        BookingPage: plain(BookingPage),
+        FlightPage: plain(FlightPage),
+        SeatMap: plain(SeatMap),
+        Health: plain(Health),
+        Readiness: plain(Readiness),
         Error: plain(ErrorBody),
       },
+      responses: sharedResponses,
     },
   };
 }

@@ -1,14 +1,16 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
+import type { AppOptions } from '../../src/http/app.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { assertMatchesContract } from './contract.ts';
 
 export const SPEC_EXAMPLE = {
   outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeat: 5,
   inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
 } as const;
 
-export function startApi(databaseUrl: string): Promise<RunningServer> {
-  return startServer({ databaseUrl, port: 0, host: '127.0.0.1' });
+export function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected'>): Promise<RunningServer> {
+  return startServer({ databaseUrl, port: 0, host: '127.0.0.1', app });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {
@@ -25,7 +27,9 @@ export async function postBooking(baseUrl: string, body: unknown, init: RequestI
     ...init,
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const result = { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  assertMatchesContract('POST', '/api/flight/booking', result);
+  return result;
 }
 
 /** Runs a query on a short-lived connection. */
@@ -37,6 +41,16 @@ export async function query<T extends pg.QueryResultRow = any>(url: string, text
   } finally {
     await client.end();
   }
+}
+
+/** Runs a statement that must fail, and returns the error PostgreSQL raised. */
+export async function sqlError(url: string, text: string, values: unknown[] = []): Promise<pg.DatabaseError> {
+  try {
+    await query(url, text, values);
+  } catch (e) {
+    return e as pg.DatabaseError;
+  }
+  throw new Error('expected the statement to fail');
 }
 
 /** Seats taken on a flight, ascending. */

@@ -14,6 +14,11 @@ describe('SQLSTATE -> HTTP', () => {
     assert.deepEqual(httpStatusForSqlState('BJ004'), { status: 400, error: 'validation_error' });
   });
 
+  it('maps the cancellation codes', () => {
+    assert.deepEqual(httpStatusForSqlState('BJ005'), { status: 404, error: 'booking_not_found' });
+    assert.deepEqual(httpStatusForSqlState('BJ006'), { status: 409, error: 'already_cancelled' });
+  });
+
   it('maps retryable and unavailable states to 503', () => {
     for (const code of ['40001', '40P01', '53300', '57014', '57P01', '57P03', '08006', '08001']) {
       assert.equal(httpStatusForSqlState(code)?.status, 503, code);

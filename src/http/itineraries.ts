@@ -1,0 +1,46 @@
+/** GET /api/bookings/{bookingId} and GET /api/users/{userId}/itineraries. */
+import { Router } from 'express';
+import type { Db } from '../db/client.ts';
+import { findItinerary, listUserItineraries, type Itinerary, type ItineraryLeg } from '../db/itineraries.ts';
+import { isoToWireDate } from '../dates.ts';
+import { ApiError, rethrowFromDatabase } from './errors.ts';
+import { pageBody, pageWindow } from './pagination.ts';
+import type { Booking, BookingPage, ItineraryQuery } from './schemas.ts';
+
+const legBody = (leg: ItineraryLeg) => ({ flightNumber: leg.flightNumber, date: isoToWireDate(leg.isoDate), seat: leg.seat });
+
+/** A booking as the API shows it; `cancelledAt` only on cancelled bookings. */
+export const bookingBody = (itinerary: Itinerary): Booking => ({
+  bookingId: itinerary.bookingId,
+  userId: itinerary.userId,
+  status: itinerary.status,
+  outbound: legBody(itinerary.outbound),
+  inbound: legBody(itinerary.inbound),
+  createdAt: itinerary.createdAt,
+  ...(itinerary.cancelledAt ? { cancelledAt: itinerary.cancelledAt } : {}),
+});
+
+export const bookingNotFound = (bookingId: string) =>
+  new ApiError(404, { error: 'booking_not_found', message: `Booking ${bookingId} not found` });
+
+export function itineraryRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/api/bookings/:bookingId', async (req, res) => {
+    const { bookingId } = req.params as { bookingId: string };
+    const itinerary = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
+    if (!itinerary) throw bookingNotFound(bookingId);
+    res.json(bookingBody(itinerary));
+  });
+
+  router.get('/api/users/:userId/itineraries', async (req, res) => {
+    const userId = Number(req.params.userId); // the validator has checked it is an integer in range
+    const query = req.query as unknown as ItineraryQuery;
+    const { userExists, total, itineraries } = await listUserItineraries(db, userId, pageWindow(query)).catch(rethrowFromDatabase);
+    if (!userExists) throw new ApiError(404, { error: 'user_not_found', message: `User ${userId} not found` });
+    const body: BookingPage = pageBody(itineraries.map(bookingBody), query, total);
+    res.json(body);
+  });
+
+  return router;
+}
