@@ -28,6 +28,7 @@ create or replace function book_round_trip(
   user_id integer
 ) returns table (booking_id uuid, status text, created_at timestamptz)
 language plpgsql
+security definer -- runs as the owner: the API role may call it but not write the tables itself
 set search_path = pg_catalog, public, pg_temp
 as $$
 #variable_conflict use_column

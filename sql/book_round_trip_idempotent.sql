@@ -34,6 +34,7 @@ create or replace function book_round_trip_idempotent(
 ) returns table (booking_id uuid, status text, replayed boolean,
                  refusal_code text, refusal_message text, refusal_detail text)
 language plpgsql
+security definer -- runs as the owner: the API role may call it but not write the tables itself
 set search_path = pg_catalog, public, pg_temp
 as $$
 #variable_conflict use_column
@@ -107,6 +108,7 @@ $$;
 -- never deadlocks; what it skips, a later call purges.
 create or replace function purge_expired_idempotency_keys(p_limit integer) returns integer
 language sql
+security definer -- runs as the owner: the API role may call it but not write the tables itself
 set search_path = pg_catalog, public, pg_temp
 as $$
   with expired as (

@@ -18,6 +18,7 @@
 create or replace function cancel_booking(p_booking_id uuid)
 returns table (booking_id uuid, status text, cancelled_at timestamptz)
 language plpgsql
+security definer -- runs as the owner: the API role may call it but not write the tables itself
 set search_path = pg_catalog, public, pg_temp
 as $$
 #variable_conflict use_column

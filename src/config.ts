@@ -10,8 +10,13 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export interface Config {
   /** PORT: HTTP and Socket.IO port. Default 3000. */
   port: number;
-  /** DATABASE_URL: an existing PostgreSQL (15+). Unset: run the embedded one. */
+  /**
+   * DATABASE_URL: an existing PostgreSQL (15+), as the role the API runs as (ideally blackjet_api, see
+   * sql/privileges.sql). Unset: run the embedded one.
+   */
   databaseUrl: string | undefined;
+  /** MIGRATION_DATABASE_URL: the schema owner, for migrations and seeding. Default: DATABASE_URL. */
+  migrationDatabaseUrl: string | undefined;
   /** BLACKJET_DATA_DIR: the embedded database's data dir. Default .data/postgres (git-ignored). */
   dataDir: string;
   /** EMBEDDED_PG_PORT: the embedded database's port. Default 54329. */
@@ -25,6 +30,19 @@ export interface Config {
    * may call the API from a browser. Default none: only same-origin pages (such as /docs) can.
    */
   corsOrigins: string[];
+  /** LOG_LEVEL: fatal, error, warn, info, debug or trace. Default info. LOG_PRETTY=1: human-readable. */
+  logLevel: string;
+  /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** RATE_LIMIT_BOOKINGS_PER_MINUTE: booking requests per client IP a minute; 0 turns it off. Default 60. */
+  bookingsPerMinute: number;
+  /** WS_MAX_CONNECTIONS_PER_IP: Socket.IO connections per client IP per instance; 0 turns it off. Default 100. */
+  maxConnectionsPerIp: number;
+  /**
+   * TRUST_PROXY: behind a load balancer, which hops to trust for the client IP (Express `trust proxy`):
+   * `true`, a hop count, or addresses/`loopback`. Default off.
+   */
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {}
@@ -32,13 +50,44 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: portFrom(env, 'PORT', 3000),
-    databaseUrl: databaseUrlFrom(env),
+    databaseUrl: databaseUrlFrom(env, 'DATABASE_URL'),
+    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL') ?? databaseUrlFrom(env, 'DATABASE_URL'),
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
     maxSubscriptionsPerSocket: positiveIntegerFrom(env, 'WS_MAX_SUBSCRIPTIONS', 50),
     corsOrigins: corsOriginsFrom(env),
+    logLevel: logLevelFrom(env),
+    shutdownTimeoutMs: wholeNumberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
+    maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
+    trustProxy: trustProxyFrom(env),
   };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelFrom(env: NodeJS.ProcessEnv): string {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL="${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new ConfigError(`${name}="${raw}" is not a whole number (0 or more)`);
+  return Number(raw);
+}
+
+function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
+  throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
 }
 
 function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -76,17 +125,17 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return port;
 }
 
-function databaseUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.DATABASE_URL;
+function databaseUrlFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a URL (expected postgres://user:password@host:5432/database)');
+    throw new ConfigError(`${name} is not a URL (expected postgres://user:password@host:5432/database)`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, not ${url.protocol}//`);
+    throw new ConfigError(`${name} must start with postgres:// or postgresql://, not ${url.protocol}//`);
   }
   return raw;
 }

@@ -1,11 +1,16 @@
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, seed data if the database is empty,
- * then the API on PORT. Stops cleanly on SIGINT/SIGTERM; a second signal exits at once.
+ * then the API on PORT.
+ *
+ * Shutdown on SIGTERM/SIGINT, in this order: stop accepting connections, let requests in flight finish
+ * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
+ * pool, and stop the embedded database last. A second signal exits at once.
  */
 import pg from 'pg';
 import { ConfigError, loadConfig } from './config.ts';
 import { EmbeddedStartError } from './db/embedded.ts';
 import { provisionDatabase } from './db/provision.ts';
+import { log } from './log.ts';
 import { SeedError, seedIfEmpty } from './seed/loader.ts';
 import { startServer } from './server.ts';
 
@@ -13,37 +18,48 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await provisionDatabase(config);
   if (database.embedded) {
-    console.log(`embedded PostgreSQL on ${config.dataDir}\n  connect with: psql ${database.url}`);
+    log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+    // The owner's connection string is printed for the developer at the terminal, not logged as a field.
+    process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
   }
 
-  const client = new pg.Client({ connectionString: database.url, application_name: 'blackjet-seed' });
+  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
   await client.connect();
   try {
     const seeded = await seedIfEmpty(client, config.seedDir);
-    if (seeded) console.log(`seeded ${seeded.users} users, ${seeded.flights} flights, ${seeded.seats} seats from ${config.seedDir}`);
+    if (seeded) log.info({ ...seeded }, 'seeded an empty database');
   } finally {
     await client.end();
   }
 
   const server = await startServer({
-    databaseUrl: database.url,
+    databaseUrl: database.apiUrl,
     port: config.port,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
-    app: { corsOrigins: config.corsOrigins },
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    logger: log,
+    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
   });
-  console.log(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)`);
+  log.info({ url: server.url }, 'BlackJet listening');
+  process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
-      console.log(`${signal} again: exiting now`);
+      log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: shutting down`);
-    await server.close();
-    await database.stop();
-    process.exit(0);
+    log.info({ signal, inFlight: server.inFlight() }, 'shutting down');
+    try {
+      await server.close(config.shutdownTimeoutMs);
+      await database.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (e) {
+      log.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGINT', (s) => void stop(s));
   process.on('SIGTERM', (s) => void stop(s));
@@ -52,6 +68,6 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   // Problems a person can fix get their message only; anything else gets the full error.
   const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  console.error(known ? `blackjet: ${(e as Error).message}` : e);
+  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
   process.exit(1);
 });

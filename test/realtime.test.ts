@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startServer, type RunningServer } from '../src/server.ts';
+import type { RunningServer } from '../src/server.ts';
 import { SPEC_EXAMPLE, postBooking, query, startApi, takenSeats } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 import {
@@ -185,7 +185,7 @@ describe('bad subscriptions', () => {
   });
 
   it('the subscription cap: a clear error past it, existing subscriptions unaffected', async () => {
-    const capped = await startServer({ databaseUrl: url, port: 0, host: '127.0.0.1', maxSubscriptionsPerSocket: 3 });
+    const capped = await startApi(url, {}, { maxSubscriptionsPerSocket: 3 });
     try {
       const recorded = await connectSocket(capped.url);
       sockets.push(recorded);

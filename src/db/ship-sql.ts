@@ -44,13 +44,13 @@ export function unshippedSources(): string[] {
   return [...sqlSources()].filter(([file, text]) => shipped.get(file) !== text).map(([file]) => file);
 }
 
-function ship(): void {
+function ship(label: string | undefined): void {
   const changed = unshippedSources();
   if (changed.length === 0) {
     console.log('sql/ is already shipped: nothing to do.');
     return;
   }
-  const name = `sql_${changed.map((f) => f.replace(/\.sql$/, '')).join('_')}`.slice(0, 60);
+  const name = `sql_${label ?? changed.map((f) => f.replace(/\.sql$/, '')).join('_')}`.slice(0, 60);
   execFileSync('npx', ['drizzle-kit', 'generate', '--custom', `--name=${name}`], { cwd: root, stdio: 'inherit' });
   const created = readdirSync(migrationsDir).filter((f) => f.endsWith(`_${name}.sql`)).sort().at(-1);
   if (!created) throw new Error(`drizzle-kit did not create a migration named ${name}`);
@@ -60,4 +60,5 @@ function ship(): void {
   console.log(`shipped ${changed.join(', ')} in drizzle/${created}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) ship();
+// `npm run db:ship-sql -- <label>` names the migration; by default it is named after the changed files.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) ship(process.argv[2]);

@@ -8,14 +8,19 @@
 import cors from 'cors';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../db/client.ts';
+import { log, type Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import { bookingRoutes } from './booking.ts';
-import { errorHandler, methodNotAllowed, notFound } from './errors.ts';
+import { ApiError, errorHandler, methodNotAllowed, notFound } from './errors.ts';
 import { flightRoutes } from './flights.ts';
 import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
+import { bookingAttempts, requestLogging } from './observability.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 export const BODY_LIMIT = '16kb';
@@ -31,14 +36,53 @@ export interface AppOptions {
    * its state; without one, the listener counts as connected and /readyz checks the database only.
    */
   isListenerConnected?: () => boolean;
+  /** Request and booking logs. Default: the process logger. */
+  logger?: Logger;
+  /** Booking metrics, and GET /metrics. Without it there is no /metrics route. */
+  metrics?: Metrics;
+  /** Booking requests per client IP per minute (RATE_LIMIT_BOOKINGS_PER_MINUTE); 0 or unset: no limit. */
+  bookingsPerMinute?: number;
+  /** Express `trust proxy` (TRUST_PROXY): needed behind a load balancer for the client IP. Default off. */
+  trustProxy?: boolean | number | string;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+const isOutsideContract = (path: string) => isDocumentation(path) || path === '/metrics';
 
 export function createApp(db: Db, options: AppOptions = {}): Express {
   const app = express();
   const openApiDocument = buildOpenApiDocument();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(requestLogging(options.logger ?? log));
+  // Security headers. Swagger UI at /docs loads its own scripts and inline styles from this origin.
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  }));
+  if (options.metrics) {
+    const { registry } = options.metrics;
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+    app.all('/metrics', methodNotAllowed('GET'));
+    app.post('/api/flight/booking', bookingAttempts(options.metrics));
+  }
+  if (options.bookingsPerMinute) {
+    app.post('/api/flight/booking', rateLimit({
+      windowMs: 60_000,
+      limit: options.bookingsPerMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (req, _res, next) => {
+        const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+        next(new ApiError(429, {
+          error: 'rate_limited',
+          message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
+        }, { 'Retry-After': String(seconds) }));
+      },
+    }));
+  }
 
   // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
   if (options.corsOrigins?.length) {
@@ -69,7 +113,7 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
     validateRequests: { allErrors: true },
     validateResponses: false,
     fileUploader: false,
-    ignorePaths: isDocumentation,
+    ignorePaths: isOutsideContract,
   }));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   app.use(bookingRoutes(db));

@@ -43,7 +43,7 @@ export function bookingRoutes(db: Db): Router {
     const socketId = req.get('x-socket-id');
     // A courtesy message to the client's socket: the HTTP answer does not wait for it, nor fail with it.
     const tellSocket = (result: BookingResult) => {
-      publishBookingResult(db, result).catch((e: unknown) => console.warn(`booking result not sent: ${(e as Error).message}`));
+      publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
     };
 
     const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
@@ -62,6 +62,7 @@ export function bookingRoutes(db: Db): Router {
       throw e;
     }
     if (socketId) tellSocket(confirmedResult(socketId, booked.bookingId, request));
+    res.locals.bookingId = booked.bookingId; // for the booking log line
 
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,

@@ -12,6 +12,8 @@ export const RETRY_AFTER_SECONDS = 2;
 export class ApiError extends Error {
   /** For a seat conflict: which seat, for the `booking_failed` socket event (not part of the body). */
   conflictingSeat?: { flightNumber: string; seat: number };
+  /** For a seat conflict: which leg conflicted, for logs and metrics. */
+  conflictLeg?: 'outbound' | 'inbound';
 
   constructor(
     readonly status: number,
@@ -93,6 +95,7 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
   if (mapped.error === 'seat_unavailable') {
     const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
     conflict.conflictingSeat = { flightNumber: String(detail.flightNumber), seat: Number(detail.seat) };
+    conflict.conflictLeg = detail.leg === 'inbound' ? 'inbound' : 'outbound';
     return conflict;
   }
   if (mapped.error === 'validation_error') {
@@ -184,8 +187,11 @@ export const notFound: RequestHandler = (req, _res, next) => {
 
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const apiError = err instanceof ApiError ? err : apiErrorFromHttpError(err as HttpishError, req.method, req.path);
-  if (!apiError) console.error('unexpected error', err);
+  if (!apiError) req.log.error({ err }, 'unexpected error');
   const { status, body, headers } = apiError
     ?? new ApiError(500, { error: 'internal_error', message: 'Something went wrong on our side' });
+  // For the request log line and the booking metrics (src/http/observability.ts).
+  res.locals.error = body.error;
+  res.locals.conflictLeg = apiError?.conflictLeg;
   res.status(status).set(headers).json(body);
 };

@@ -191,6 +191,12 @@ export function buildOpenApiDocument() {
             }),
             413: responseRef('PayloadTooLarge'),
             415: responseRef('UnsupportedMediaType'),
+            429: {
+              ...errorResponse('Too many booking requests from this client (RATE_LIMIT_BOOKINGS_PER_MINUTE)', {
+                error: 'rate_limited', message: 'Too many booking requests from this client: at most 60 a minute',
+              }),
+              headers: sharedResponses.ServiceUnavailable.headers,
+            },
             503: responseRef('ServiceUnavailable'),
           },
         },

@@ -10,10 +10,11 @@
  * its version is higher. Versions only grow, so later `seats_updated` are always newer than the snapshot.
  * After the listener reconnects, every watched flight gets a fresh `seats_snapshot` from the tables.
  */
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { wireDateToIso } from '../dates.ts';
 import type { Db } from '../db/client.ts';
+import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
 import { checkFlightRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError } from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
@@ -25,7 +26,11 @@ export interface GatewayOptions {
   listener: SeatChangeListener;
   /** How many flights one socket may watch at once. */
   maxSubscriptionsPerSocket: number;
-  log?: (message: string) => void;
+  /** How many Socket.IO connections one client IP may hold on this instance; 0: no limit. */
+  maxConnectionsPerIp?: number;
+  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
+  trustProxy?: boolean;
+  logger?: Logger;
 }
 
 export interface GatewayStats {
@@ -46,17 +51,28 @@ export class SeatGateway {
   readonly stats: GatewayStats = { relayed: 0, resyncs: 0 };
   private readonly namespaces: Namespace[];
   private readonly latest = new LatestSeatMaps(10_000);
-  private readonly log: (message: string) => void;
+  private readonly logger: Logger;
+  private readonly connectionsByIp = new Map<string, number>();
 
   constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
-    this.log = options.log ?? console.warn;
+    this.logger = options.logger ?? processLog;
     this.io = new Server(httpServer, {
       serveClient: false,
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
-      maxHttpBufferSize: 16 * 1024,
+      maxHttpBufferSize: 16 * 1024, // the largest message a client may send
+      allowRequest: (req, callback) => callback(null, this.admits(req)),
       // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
       // the client re-subscribes and gets a snapshot (see README).
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
+    });
+    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
+      const ip = this.clientIp(connection.request);
+      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+      connection.once('close', () => {
+        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.connectionsByIp.set(ip, left);
+        else this.connectionsByIp.delete(ip);
+      });
     });
     this.namespaces = NAMESPACES.map((name) => this.io.of(name));
     for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
@@ -68,19 +84,36 @@ export class SeatGateway {
     });
   }
 
-  /** Number of flight rooms this instance holds and sockets connected, for metrics and tests. */
+  /** Connections (one per client, whatever its namespaces) and flight subscriptions on this instance. */
   counts(): { sockets: number; subscriptions: number } {
-    let sockets = 0;
     let subscriptions = 0;
     for (const namespace of this.namespaces) {
-      sockets += namespace.sockets.size;
       for (const socket of namespace.sockets.values()) subscriptions += (socket.data as SocketData).flights?.size ?? 0;
     }
-    return { sockets, subscriptions };
+    return { sockets: this.io.engine.clientsCount, subscriptions };
   }
 
-  close(): Promise<void> {
+  /**
+   * Tells every client why it is being disconnected (`server_shutdown`: reconnect, to another instance
+   * if need be), then closes every connection.
+   */
+  close(reason = 'server shutting down'): Promise<void> {
+    for (const namespace of this.namespaces) namespace.emit('server_shutdown', { reason, reconnect: true });
     return this.io.close();
+  }
+
+  private clientIp(req: IncomingMessage): string {
+    const forwarded = this.options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    return first || req.socket.remoteAddress || 'unknown';
+  }
+
+  /** The per-IP connection limit, checked at the handshake: past it the client gets a connect_error. */
+  private admits(req: IncomingMessage): boolean {
+    const limit = this.options.maxConnectionsPerIp ?? 0;
+    if (limit <= 0 || (this.connectionsByIp.get(this.clientIp(req)) ?? 0) < limit) return true;
+    this.logger.warn('websocket connection refused: too many connections from one client');
+    return false;
   }
 
   private relay(change: SeatsUpdated): void {
@@ -128,7 +161,7 @@ export class SeatGateway {
     try {
       [seatMap] = await readSeatMaps(this.options.db, [{ flightNumber: ref.flightNumber, isoDate: ref.isoDate }]);
     } catch (e) {
-      this.log(`gateway: snapshot read failed: ${(e as Error).message}`);
+      this.logger.warn({ err: e }, 'gateway: snapshot read failed');
       return fail(socket, reply, { error: 'service_unavailable', message: 'Seat maps are temporarily unavailable, please retry' });
     }
     if (!seatMap) {
@@ -164,7 +197,7 @@ export class SeatGateway {
           break;
         } catch (e) {
           // The database is flapping. If the listener drops again, its next reconnect resyncs anyway.
-          this.log(`gateway: resync read failed (attempt ${attempt}): ${(e as Error).message}`);
+          this.logger.warn({ err: e, attempt }, 'gateway: resync read failed');
           if (attempt >= RESYNC_ATTEMPTS || !this.options.listener.isConnected()) return;
           await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
         }

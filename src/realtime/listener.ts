@@ -9,6 +9,7 @@
  * reported as `resync`: the gateway then re-reads every watched seat map from the tables.
  */
 import { EventEmitter } from 'node:events';
+import { log as processLog, type Logger } from '../log.ts';
 import pgListen, { type Subscriber } from 'pg-listen';
 import {
   type BookingResult, checkBookingResult, checkSeatsUpdated, type SeatsUpdated,
@@ -29,6 +30,8 @@ export interface ListenerEvents {
   resync: [];
   /** Lost the connection; pg-listen is retrying. */
   disconnected: [];
+  /** A malformed notification was dropped. */
+  dropped: [channel: string];
 }
 
 export interface ListenerStats {
@@ -50,7 +53,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   private everConnected = false;
   private closing = false;
 
-  constructor(databaseUrl: string, private readonly log: (message: string) => void = console.warn) {
+  constructor(databaseUrl: string, private readonly logger: Logger = processLog) {
     super();
     this.subscriber = createSubscriber(
       { connectionString: databaseUrl, application_name: LISTENER_APPLICATION_NAME },
@@ -70,13 +73,13 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
     this.subscriber.events.on('reconnect', (attempt) => {
       if (attempt === 1) {
         this.stats.reconnects++;
-        this.log('listener: connection lost, reconnecting');
+        this.logger.warn('listener: connection lost, reconnecting');
+        this.emit('disconnected');
       }
       this.connected = false;
-      this.emit('disconnected');
     });
     this.subscriber.events.on('error', (e) => {
-      if (!this.closing) this.log(`listener: ${e.message}`);
+      if (!this.closing) this.logger.error({ err: e }, 'listener error');
     });
     this.subscriber.notifications.on(SEATS_CHANNEL, (text: string) => this.onSeats(text));
     this.subscriber.notifications.on(BOOKING_RESULTS_CHANNEL, (text: string) => this.onBookingResult(text));
@@ -93,7 +96,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
       await this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL);
     } catch (e) {
       this.connected = false;
-      this.log(`listener: cannot listen yet (${(e as Error).message}); retrying in the background`);
+      this.logger.warn({ err: e }, 'listener: cannot listen yet; retrying in the background');
       // Register the channels anyway: pg-listen re-issues LISTEN for them on every reconnect.
       await Promise.allSettled([this.subscriber.listenTo(SEATS_CHANNEL), this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL)]);
     }
@@ -116,7 +119,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
     }
     this.connected = true;
     if (this.everConnected) {
-      this.log('listener: reconnected, re-syncing seat maps');
+      this.logger.info('listener: reconnected, re-syncing seat maps');
       this.emit('resync');
     }
     this.everConnected = true;
@@ -143,7 +146,8 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
 
   private drop(channel: string, text: string): void {
     this.stats.dropped++;
-    this.log(`listener: dropped a malformed ${channel} notification: ${text.slice(0, 200)}`);
+    this.logger.warn({ channel, payload: text.slice(0, 200) }, 'listener: dropped a malformed notification');
+    this.emit('dropped', channel);
   }
 }
 

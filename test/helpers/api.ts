@@ -1,7 +1,8 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
 import type { AppOptions } from '../../src/http/app.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { apiRoleUrl } from '../../src/db/apiRole.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
 
 export const SPEC_EXAMPLE = {
@@ -9,8 +10,17 @@ export const SPEC_EXAMPLE = {
   inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
 } as const;
 
-export function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected'>): Promise<RunningServer> {
-  return startServer({ databaseUrl, port: 0, host: '127.0.0.1', app });
+/** The test databases' password for the API role (sql/privileges.sql), created by the test cluster. */
+export const TEST_API_PASSWORD = 'blackjet_api';
+
+/** The API connects as the restricted role, as in production; `databaseUrl` is the owner's. */
+export function asApiRole(databaseUrl: string): string {
+  return apiRoleUrl(databaseUrl, TEST_API_PASSWORD);
+}
+
+export function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected' | 'logger' | 'metrics'>,
+  options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, ...options });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {

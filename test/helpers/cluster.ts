@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../src/config.ts';
+import { ensureApiRole } from '../../src/db/apiRole.ts';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { loadSeedData, readSeedData } from '../../src/seed/loader.ts';
@@ -68,6 +69,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   const templateName = `${prefix}_template`;
   const templateUrl = await createDatabase(templateName);
   await migrateDatabase(templateUrl);
+  await ensureApiRole(templateUrl, 'blackjet_api'); // TEST_API_PASSWORD; the grants are cloned with the template
   const seeder = new pg.Client({ connectionString: templateUrl });
   await seeder.connect();
   await loadSeedData(seeder, readSeedData(SEED_DIR));

@@ -1,6 +1,7 @@
 /** The API as a separate process (`src/main.ts`), as operators run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/config.ts';
+import { asApiRole } from './api.ts';
 
 export interface ApiProcess {
   url: string;
@@ -12,7 +13,8 @@ export interface ApiProcess {
 export async function startApiProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', ...env },
+    // As operators run it: the API as the restricted role, migrations as the owner.
+    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: databaseUrl, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,48 @@
+-- Least privilege for the API process.
+--
+-- The API connects as role `blackjet_api` (created by `npm run db:create-api-role`, or by `npm start` for
+-- the embedded database). It may:
+--   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
+--     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
+--     cancel_booking, purge_expired_idempotency_keys;
+--   - read what it serves: flights, seats, bookings, the itineraries view, and users' ids (not names);
+--   - LISTEN and NOTIFY (allowed to every role).
+-- It may not insert, update or delete any table directly, nor read idempotency_keys or users' names.
+-- DBAs connect as the owner and keep every right.
+
+-- Functions are executable by every role unless revoked; the writing ones are for the roles granted below.
+revoke execute on function
+  book_round_trip(text, date, integer, text, date, integer, integer),
+  book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+  cancel_booking(uuid),
+  purge_expired_idempotency_keys(integer)
+  from public;
+
+create or replace function grant_api_privileges(p_role name) returns void
+language plpgsql
+set search_path = pg_catalog, public, pg_temp
+as $$
+begin
+  execute format('grant usage on schema public to %I', p_role);
+  execute format('grant select on flights, seats, bookings, itineraries to %I', p_role);
+  execute format('grant select (id) on users to %I', p_role);
+  execute format($grant$grant execute on function
+      book_round_trip(text, date, integer, text, date, integer, integer),
+      book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+      cancel_booking(uuid),
+      purge_expired_idempotency_keys(integer),
+      available_seats(integer)
+    to %I$grant$, p_role);
+end;
+$$;
+
+revoke execute on function grant_api_privileges(name) from public;
+
+-- Re-applied whenever this file ships, so a role created earlier gets the rights of the current schema.
+do $$
+begin
+  if exists (select 1 from pg_roles where rolname = 'blackjet_api') then
+    perform grant_api_privileges('blackjet_api');
+  end if;
+end;
+$$;

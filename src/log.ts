@@ -1,0 +1,24 @@
+/**
+ * Structured JSON logs (pino), one object per line. `npm run dev` sets LOG_PRETTY=1 for readable
+ * output. Logs carry ids (request, booking, user, socket), never names, bodies or connection strings.
+ */
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(options: { level?: string; pretty?: boolean; destination?: pino.DestinationStream } = {}): Logger {
+  const settings: pino.LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { service: 'blackjet' },
+    // A database URL or header value must never reach the logs, even in an error object.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.connectionString'], censor: '[redacted]' },
+    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } } : {}),
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** The process-wide logger; servers and tests may pass their own. */
+export const log = createLogger({
+  level: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  pretty: process.env.LOG_PRETTY === '1',
+});
