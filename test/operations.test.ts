@@ -3,8 +3,10 @@
  * database role, abuse limits and security headers.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { PROJECT_ROOT } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import type { RunningServer } from '../src/server.ts';
 import { SPEC_EXAMPLE, asApiRole, postBooking, query, startApi } from './helpers/api.ts';
@@ -208,4 +210,17 @@ describe('abuse limits and headers', () => {
       await api.close();
     }
   });
+});
+
+describe('configuration errors at start', () => {
+  for (const [name, value] of [['PORT', 'abc'], ['DATABASE_URL', 'mysql://db/blackjet']] as const) {
+    it(`npm start with ${name}=${value} stops at once, naming ${name}`, () => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: PROJECT_ROOT, env: { ...process.env, [name]: value }, encoding: 'utf8', timeout: 30_000,
+      });
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, new RegExp(`^blackjet: ${name}`));
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'a message, not a stack trace');
+    });
+  }
 });

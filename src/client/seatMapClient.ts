@@ -23,8 +23,8 @@ export interface SeatMapView {
 export interface SeatMapClientEvents {
   /** A flight's seat map changed (or arrived) in this client's view. */
   change: [SeatMapView];
-  /** The server refused something (`error` event). */
-  error: [SocketError];
+  /** The server refused something (its `error` event; not named `error` here, which would throw unheard). */
+  refused: [SocketError];
 }
 
 export class SeatMapClient extends EventEmitter<SeatMapClientEvents> {
@@ -46,7 +46,7 @@ export class SeatMapClient extends EventEmitter<SeatMapClientEvents> {
     });
     this.socket.on('seats_snapshot', (snapshot: SeatsSnapshot) => this.apply(snapshot, true));
     this.socket.on('seats_updated', (update: SeatsUpdated) => this.apply(update, false));
-    this.socket.on('error', (error: SocketError) => this.emit('error', error));
+    this.socket.on('error', (error: SocketError) => this.emit('refused', error));
   }
 
   static key(flightNumber: string, date: string): string {

@@ -20,3 +20,44 @@ describe('CORS_ORIGINS', () => {
     }
   });
 });
+
+describe('every variable is checked, and a bad one is named', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.migrationDatabaseUrl, undefined);
+    assert.equal(config.embeddedPgPort, 54329);
+    assert.equal(config.maxSubscriptionsPerSocket, 50);
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.shutdownTimeoutMs, 10_000);
+    assert.equal(config.bookingsPerMinute, 60);
+    assert.equal(config.maxConnectionsPerIp, 100);
+    assert.equal(config.trustProxy, false);
+  });
+
+  it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
+    const url = 'postgres://api:x@db:5432/blackjet';
+    assert.equal(loadConfig({ DATABASE_URL: url }).migrationDatabaseUrl, url);
+    assert.equal(loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
+  });
+
+  const bad: [string, string][] = [
+    ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['EMBEDDED_PG_PORT', '5432x'],
+    ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
+    ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
+    ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
+    ['TRUST_PROXY', 'yes please!'],
+  ];
+  for (const [name, value] of bad) {
+    it(`${name}=${value} is refused with a message naming ${name}`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (e: unknown) => e instanceof ConfigError && e.message.startsWith(name));
+    });
+  }
+
+  it('reads TRUST_PROXY as Express does', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+  });
+});
