@@ -5,7 +5,7 @@
  * under the data dir, where the API role is created on the spot.
  */
 import type { Config } from '../config.ts';
-import { API_ROLE, apiRoleUrl, EMBEDDED_API_PASSWORD, ensureApiRole } from './apiRole.ts';
+import { apiRoleUrl, EMBEDDED_API_PASSWORD, ensureApiRole } from './apiRole.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
 
@@ -42,4 +42,3 @@ export async function provisionDatabase(config: Config): Promise<ProvisionedData
   return { ownerUrl: embedded.url, apiUrl: apiRoleUrl(embedded.url, EMBEDDED_API_PASSWORD), embedded: true, stop: embedded.stop };
 }
 
-export { API_ROLE };
