@@ -1,0 +1,313 @@
+/**
+ * `npm run bench`: how fast bookings and live updates are, beside what PostgreSQL itself does.
+ *
+ *   npm run bench                      full run (about 4 minutes)
+ *   npm run bench -- --smoke           every scenario, tiny and short (a correctness check of the bench)
+ *   npm run bench -- --runs 3 --duration 3 --concurrency 8 --clients 1000 --only throughput,fanout
+ *   npm run bench -- --cpu-prof        V8 CPU profiles of the API processes into bench-results/profiles/
+ *
+ * Runs on the embedded PostgreSQL (a fresh durable cluster) or, with DATABASE_URL, in a throwaway
+ * database on that server. Prints a table and writes it as JSON to bench-results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../../src/config.ts';
+import { openHttpPool, startApiChild } from './api.ts';
+import { runContention, type ContentionRun } from './contention.ts';
+import { openBenchDatabase } from './database.ts';
+import { runDirectSql, type LoopOptions } from './directSql.ts';
+import { runFanout, type FanoutResult } from './fanout.ts';
+import { runHttp } from './http.ts';
+import { runInteractive } from './interactive.ts';
+import { medianOf, type ThroughputRun } from './stats.ts';
+import { TripSource } from './workload.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    flights: { type: 'string' },
+    clients: { type: 'string' },
+    contention: { type: 'string' },
+    'pool-size': { type: 'string' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+const smoke = args.smoke;
+const config = {
+  runs: Number(args.runs ?? (smoke ? 1 : 5)),
+  durationS: Number(args.duration ?? (smoke ? 0.5 : 5)),
+  warmupS: Number(args.warmup ?? (smoke ? 0.2 : 1)),
+  concurrency: Number(args.concurrency ?? (smoke ? 4 : 16)),
+  flights: Number(args.flights ?? (smoke ? 2_000 : 100_000)),
+  clients: (args.clients ?? (smoke ? '50,100' : '1000,5000')).split(',').map(Number),
+  contentionRequests: Number(args.contention ?? 100),
+  poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
+  only: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
+};
+/** Above this many subscribers, the fan-out is split over two API instances. */
+const SPLIT_ABOVE = 2_000;
+const TARGETS = { httpShare: 0.6, oursOverInteractive: 1.5, liveUpdateCost: 0.2, fanoutP99Ms: { small: 50, large: 250 } };
+
+const log = (line: string) => console.log(`  ${line}`);
+const resultsDir = path.join(PROJECT_ROOT, 'bench-results');
+
+function checkOpenFiles(): void {
+  const largest = Math.max(0, ...config.clients.map((n) => (n > SPLIT_ABOVE ? Math.ceil(n / 2) : n)));
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  const needed = largest + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    console.error(`bench: the fan-out holds ${largest} connections in one process, but \`ulimit -n\` is ${limit}.\n` +
+      `Raise it (\`ulimit -n ${Math.max(needed, 8192)}\` in this shell) or ask for fewer clients (--clients 500).`);
+    process.exit(1);
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+interface ThroughputScenarios {
+  direct: ThroughputRun[];
+  directNoTrigger: ThroughputRun[];
+  http: ThroughputRun[];
+  interactive: ThroughputRun[];
+  /** Per run, each ratio of two figures measured in that run. */
+  ratios: { httpShare: number; oursOverInteractive: number; liveUpdateCost: number }[];
+}
+
+async function main(): Promise<void> {
+  checkOpenFiles();
+  const startedAt = new Date();
+  const host = machine();
+  console.log(`BlackJet bench${smoke ? ' (smoke: tiny and short, figures mean nothing)' : ''}`);
+  log(`${host.cores} cores (${host.cpu}), ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
+  const db = await openBenchDatabase({ flights: config.flights, log });
+  const pg = db.server;
+  log(`PostgreSQL ${pg.version} (${pg.kind}), ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const cpuProfileDir = args['cpu-prof'] ? path.join(resultsDir, 'profiles') : undefined;
+  const loop: LoopOptions = { concurrency: config.concurrency, durationMs: config.durationS * 1000, warmupMs: config.warmupS * 1000 };
+
+  let throughput: ThroughputScenarios | undefined;
+  const contention: ContentionRun[] = [];
+  const fanout: FanoutResult[] = [];
+  try {
+    if (config.only.has('throughput') || config.only.has('contention')) {
+      const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
+      const http = await openHttpPool(api.url, Math.max(config.concurrency, config.contentionRequests));
+      try {
+        if (config.only.has('throughput')) throughput = await runThroughput(db, http, loop);
+        if (config.only.has('contention')) {
+          await db.reset();
+          const trips = new TripSource(db.flights);
+          console.log(`contention: ${config.contentionRequests} simultaneous requests for one seat, ${config.runs} runs`);
+          for (let run = 1; run <= Math.min(config.runs, 8); run++) {
+            const result = await runContention(db, http, config.contentionRequests, run, trips);
+            contention.push(result);
+            log(`run ${run}: ${result.created} x 201, ${result.conflicts} x 409, ${result.other} other; 409 p50 ${ms(result.conflictP50)} p99 ${ms(result.conflictP99)}`);
+          }
+        }
+      } finally {
+        await http.close();
+        await api.stop();
+      }
+    }
+    if (config.only.has('fanout')) {
+      for (const subscribers of config.clients) {
+        await db.reset();
+        const instances = subscribers > SPLIT_ABOVE ? 2 : 1;
+        console.log(`fan-out: ${subscribers} subscribers on ${instances} instance(s), ${Math.min(config.runs, 7)} bookings`);
+        const result = await runFanout(db, { subscribers, instances, runs: Math.min(config.runs, 7), cpuProfileDir });
+        fanout.push(result);
+        for (const [i, r] of result.runs.entries()) {
+          log(`run ${i + 1}: ${r.received}/${r.expected} received; p50 ${ms(r.p50)} p99 ${ms(r.p99)} max ${ms(r.max)}`);
+        }
+      }
+    }
+  } finally {
+    await db.close();
+  }
+
+  const report = {
+    startedAt: startedAt.toISOString(),
+    elapsedS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    smoke,
+    machine: host,
+    postgres: pg,
+    config: { ...config, only: [...config.only] },
+    throughput: throughput && {
+      runs: throughput,
+      medians: {
+        direct: medianOf(throughput.direct),
+        directNoTrigger: medianOf(throughput.directNoTrigger),
+        http: medianOf(throughput.http),
+        interactive: medianOf(throughput.interactive),
+        ratios: medianOf(throughput.ratios),
+      },
+    },
+    contention: contention.length ? { runs: contention, medians: medianOf(contention) } : undefined,
+    fanout: fanout.map((f) => ({ ...f, medians: medianOf(f.runs) })),
+  };
+  const table = renderTable(report);
+  console.log(`\n${table}`);
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = JSON.stringify({ ...report, table }, null, 2);
+  writeFileSync(file, json);
+  writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)} (and bench-results/latest.json) in ${report.elapsedS} s`);
+
+  const broken = correctnessProblems(report);
+  if (broken.length) {
+    console.error(`\nbench: the system misbehaved under load:\n  ${broken.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Each run measures the four throughput scenarios back to back, in a rotating order, after a reset. */
+async function runThroughput(db: Awaited<ReturnType<typeof openBenchDatabase>>, http: Awaited<ReturnType<typeof openHttpPool>>,
+  loop: LoopOptions): Promise<ThroughputScenarios> {
+  const scenarios = {
+    direct: () => runDirectSql(db, loop),
+    directNoTrigger: async () => {
+      await db.setNotifyTrigger(false);
+      try {
+        return await runDirectSql(db, loop);
+      } finally {
+        await db.setNotifyTrigger(true);
+      }
+    },
+    http: () => runHttp(db, http, loop),
+    interactive: () => runInteractive(db, loop),
+  };
+  const names = Object.keys(scenarios) as (keyof typeof scenarios)[];
+  const out: ThroughputScenarios = { direct: [], directNoTrigger: [], http: [], interactive: [], ratios: [] };
+  console.log(`throughput: ${config.concurrency} concurrent clients, ${config.runs} runs of ${config.durationS} s (+${config.warmupS} s warm-up) per scenario`);
+  for (let run = 0; run < config.runs; run++) {
+    const results: Partial<Record<keyof typeof scenarios, ThroughputRun>> = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + run) % names.length]!;
+      await db.reset();
+      const result = await scenarios[name]();
+      results[name] = result;
+      out[name].push(result);
+      log(`run ${run + 1} ${name.padEnd(15)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
+    }
+    const { direct, directNoTrigger, http: viaHttp, interactive } = results as Record<keyof typeof scenarios, ThroughputRun>;
+    out.ratios.push({
+      httpShare: viaHttp.perSecond / direct.perSecond,
+      oursOverInteractive: direct.perSecond / interactive.perSecond,
+      liveUpdateCost: 1 - direct.perSecond / directNoTrigger.perSecond,
+    });
+  }
+  return out;
+}
+
+type Report = {
+  smoke: boolean;
+  machine: ReturnType<typeof machine>;
+  postgres: Awaited<ReturnType<typeof openBenchDatabase>>['server'];
+  config: Omit<typeof config, 'only'> & { only: string[] };
+  throughput?: { medians: Record<'direct' | 'directNoTrigger' | 'http' | 'interactive', ThroughputRun> & { ratios: ThroughputScenarios['ratios'][number] } };
+  contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
+  fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
+};
+
+function renderTable(report: Report): string {
+  const { machine: m, postgres: pg, config: c } = report;
+  const lines = [
+    `BlackJet bench: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${pg.version} ` +
+      `(${pg.kind}, fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit})`,
+    `${num(c.flights)} flights; ${c.concurrency} concurrent clients; medians of ${c.runs} runs of ${c.durationS} s; ` +
+      'load generator and clients on the same machine',
+    '',
+  ];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const t = report.throughput?.medians;
+  if (t) {
+    lines.push(row(['throughput (uncontended)', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
+    lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
+    lines.push(row(['direct SQL: book_round_trip() (reference)', num(t.direct.perSecond), ms(t.direct.p50), ms(t.direct.p99), 'reference', '']));
+    lines.push(row(['HTTP: POST /api/flight/booking', num(t.http.perSecond), ms(t.http.p50), ms(t.http.p99),
+      `${pct(t.ratios.httpShare)} of direct SQL`, `>= ${pct(TARGETS.httpShare)}: ${check(t.ratios.httpShare >= TARGETS.httpShare)}`]));
+    lines.push(row(['usual design: interactive transaction', num(t.interactive.perSecond), ms(t.interactive.p50), ms(t.interactive.p99),
+      `ours is ${t.ratios.oursOverInteractive.toFixed(2)}x`, `>= ${TARGETS.oursOverInteractive}x: ${check(t.ratios.oursOverInteractive >= TARGETS.oursOverInteractive)}`]));
+    lines.push(row(['direct SQL, seat-change trigger off', num(t.directNoTrigger.perSecond), ms(t.directNoTrigger.p50), ms(t.directNoTrigger.p99),
+      `live updates cost ${pct(t.ratios.liveUpdateCost)}`, `<= ${pct(TARGETS.liveUpdateCost)}: ${check(t.ratios.liveUpdateCost <= TARGETS.liveUpdateCost)}`]));
+    lines.push('');
+  }
+  const k = report.contention;
+  if (k) {
+    const exact = k.runs.every((r) => r.created === 1 && r.other === 0 && r.seatRows === 1);
+    lines.push(row(['contention', 'answers', '409 p50 ms', '409 p99 ms', 'beside its reference', 'target']));
+    lines.push(row(['---', '---', '--:', '--:', '---', '---']));
+    lines.push(row([`${c.contentionRequests} simultaneous requests for one seat`,
+      `${k.runs.filter((r) => r.created === 1).length}/${k.runs.length} runs: one 201, ${k.medians.conflicts} x 409`,
+      ms(k.medians.conflictP50!), ms(k.medians.conflictP99!), `the 201 took ${ms(k.medians.winnerMs!)} ms`,
+      `exactly one 201: ${check(exact)}`]));
+    lines.push('');
+  }
+  if (report.fanout.length) {
+    lines.push(row(['fan-out (201 -> seats_updated)', 'received', 'p50 ms', 'p99 ms', 'max ms; memory per client', 'target']));
+    lines.push(row(['---', '---', '--:', '--:', '---', '---']));
+    for (const f of report.fanout) {
+      const received = f.runs.reduce((s, r) => s + r.received, 0);
+      const expected = f.runs.reduce((s, r) => s + r.expected, 0);
+      const limit = f.subscribers > 1000 ? TARGETS.fanoutP99Ms.large : TARGETS.fanoutP99Ms.small;
+      const p99 = f.medians.p99 ?? Number.NaN;
+      lines.push(row([`${num(f.subscribers)} subscribers, ${f.instances} instance${f.instances > 1 ? 's' : ''}`,
+        `${num(received)}/${num(expected)}`, ms(f.medians.p50!), ms(p99),
+        `max ${ms(f.medians.max!)}; ${kb(f.rssPerClient)} KB RSS, ${kb(f.heapPerClient)} KB heap`,
+        `p99 < ${limit} ms: ${check(p99 < limit)}; all: ${check(received === expected)}`]));
+    }
+  }
+  return lines.join('\n');
+}
+
+function correctnessProblems(report: Report): string[] {
+  const problems: string[] = [];
+  const t = report.throughput?.medians;
+  if (t) {
+    for (const [name, r] of Object.entries({ direct: t.direct, directNoTrigger: t.directNoTrigger, http: t.http, interactive: t.interactive })) {
+      if (r.errors > 0) problems.push(`${name}: uncontended bookings failed (median ${r.errors} a run)`);
+    }
+  }
+  for (const [i, r] of (report.contention?.runs ?? []).entries()) {
+    if (r.created !== 1 || r.other !== 0 || r.seatRows !== 1) {
+      problems.push(`contention run ${i + 1}: ${r.created} x 201, ${r.other} neither 201 nor 409, ${r.seatRows} seat rows`);
+    }
+  }
+  for (const f of report.fanout) {
+    if (f.connectFailures) problems.push(`fan-out ${f.subscribers}: ${f.connectFailures} clients failed to connect`);
+    for (const [i, r] of f.runs.entries()) {
+      if (r.received !== r.expected) problems.push(`fan-out ${f.subscribers} run ${i + 1}: ${r.received}/${r.expected} got the update`);
+    }
+  }
+  return problems;
+}
+
+const num = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : 'n/a');
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
+const pct = (n: number) => `${Math.round(n * 100)}%`;
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
