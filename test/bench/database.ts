@@ -20,6 +20,11 @@ export const RACE_FLIGHT = { flightNumber: 'BJRACE', isoDate: '2029-12-31', date
 export const FANOUT_FLIGHT = { flightNumber: 'BJFAN', isoDate: '2029-12-31', date: '31/12/2029' };
 export const BENCH_USERS = 1000;
 const NOTIFY_TRIGGER = '_500_notify_on_insert';
+const NOTIFY_FUNCTION = 'notify_seats_changed(integer, smallint, smallint)';
+/** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), payload kept. */
+const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', (json_build_object\([\s\S]*?\)::text)\);/;
+
+export type TriggerMode = 'on' | 'off' | 'no-notify';
 
 export interface BenchDatabase {
   url: string;
@@ -28,8 +33,12 @@ export interface BenchDatabase {
   server: { kind: 'embedded' | 'DATABASE_URL'; version: string; settings: Record<string, string> };
   /** Empties seats and bookings, vacuums flights and checkpoints: every run starts alike. */
   reset(): Promise<void>;
-  /** Turns the seat-change trigger (version bump + NOTIFY) on or off. */
-  setNotifyTrigger(on: boolean): Promise<void>;
+  /**
+   * The seat-change trigger as deployed (`on`), `off`, or (a diagnostic) running all its work but the
+   * pg_notify call itself (`no-notify`, undefined when the trigger's code no longer has the expected shape).
+   */
+  setTrigger(mode: TriggerMode): Promise<void>;
+  canSkipNotify: boolean;
   close(): Promise<void>;
 }
 
@@ -91,6 +100,10 @@ export async function openBenchDatabase(options: { flights: number; log: (line: 
     settings[setting] = (await client.query<Record<string, string>>(`show ${setting}`)).rows[0]![setting]!;
   }
 
+  const deployed = (await client.query<{ d: string }>(`select pg_get_functiondef($1::regprocedure) as d`, [NOTIFY_FUNCTION])).rows[0]!.d;
+  const withoutNotify = deployed.replace(PG_NOTIFY_CALL, 'perform $1;');
+  const canSkipNotify = withoutNotify !== deployed;
+
   return {
     url: url.toString(),
     flights: options.flights,
@@ -100,8 +113,11 @@ export async function openBenchDatabase(options: { flights: number; log: (line: 
       await client.query('vacuum flights');
       await client.query('checkpoint').catch(() => undefined); // needs pg_checkpoint or superuser under DATABASE_URL
     },
-    async setNotifyTrigger(on: boolean) {
-      await client.query(`alter table seats ${on ? 'enable' : 'disable'} trigger ${NOTIFY_TRIGGER}`);
+    canSkipNotify,
+    async setTrigger(mode: TriggerMode) {
+      if (mode === 'no-notify' && !canSkipNotify) throw new Error('notify_seats_changed() has no recognisable pg_notify call');
+      await client.query(`alter table seats ${mode === 'off' ? 'disable' : 'enable'} trigger ${NOTIFY_TRIGGER}`);
+      await client.query(mode === 'no-notify' ? withoutNotify : deployed);
     },
     async close() {
       await client.end().catch(() => undefined);

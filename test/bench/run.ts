@@ -15,9 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../../src/config.ts';
+import type { Pool } from 'undici';
 import { openHttpPool, startApiChild } from './api.ts';
 import { runContention, type ContentionRun } from './contention.ts';
-import { openBenchDatabase } from './database.ts';
+import { type BenchDatabase, openBenchDatabase, type TriggerMode } from './database.ts';
 import { runDirectSql, type LoopOptions } from './directSql.ts';
 import { runFanout, type FanoutResult } from './fanout.ts';
 import { runHttp } from './http.ts';
@@ -82,13 +83,29 @@ function machine() {
   };
 }
 
+const SCENARIOS = {
+  direct: { label: 'direct SQL: book_round_trip() (reference)', trigger: 'on' },
+  http: { label: 'HTTP: POST /api/flight/booking', trigger: 'on' },
+  interactive: { label: 'usual design: interactive transaction', trigger: 'on' },
+  directNoTrigger: { label: 'direct SQL, seat-change trigger off', trigger: 'off' },
+  directNoNotify: { label: 'direct SQL, trigger without its pg_notify (diagnostic)', trigger: 'no-notify' },
+  interactiveNoTrigger: { label: 'interactive transaction, trigger off (diagnostic)', trigger: 'off' },
+} as const satisfies Record<string, { label: string; trigger: TriggerMode }>;
+type Scenario = keyof typeof SCENARIOS;
+
+interface Ratios {
+  httpShare: number;
+  oursOverInteractive: number;
+  liveUpdateCost: number;
+  /** The trigger's own work (version bump, seat map, payload), without the NOTIFY. */
+  triggerWorkCost?: number;
+  oursOverInteractiveNoTrigger: number;
+}
+
 interface ThroughputScenarios {
-  direct: ThroughputRun[];
-  directNoTrigger: ThroughputRun[];
-  http: ThroughputRun[];
-  interactive: ThroughputRun[];
+  runs: Partial<Record<Scenario, ThroughputRun[]>>;
   /** Per run, each ratio of two figures measured in that run. */
-  ratios: { httpShare: number; oursOverInteractive: number; liveUpdateCost: number }[];
+  ratios: Ratios[];
 }
 
 async function main(): Promise<void> {
@@ -151,14 +168,10 @@ async function main(): Promise<void> {
     postgres: pg,
     config: { ...config, only: [...config.only] },
     throughput: throughput && {
-      runs: throughput,
-      medians: {
-        direct: medianOf(throughput.direct),
-        directNoTrigger: medianOf(throughput.directNoTrigger),
-        http: medianOf(throughput.http),
-        interactive: medianOf(throughput.interactive),
-        ratios: medianOf(throughput.ratios),
-      },
+      runs: throughput.runs,
+      ratios: throughput.ratios,
+      medians: Object.fromEntries(Object.entries(throughput.runs).map(([name, runs]) => [name, medianOf(runs)])) as Partial<Record<Scenario, ThroughputRun>>,
+      ratioMedians: medianOf(throughput.ratios) as Ratios,
     },
     contention: contention.length ? { runs: contention, medians: medianOf(contention) } : undefined,
     fanout: fanout.map((f) => ({ ...f, medians: medianOf(f.runs) })),
@@ -179,40 +192,37 @@ async function main(): Promise<void> {
   }
 }
 
-/** Each run measures the four throughput scenarios back to back, in a rotating order, after a reset. */
-async function runThroughput(db: Awaited<ReturnType<typeof openBenchDatabase>>, http: Awaited<ReturnType<typeof openHttpPool>>,
-  loop: LoopOptions): Promise<ThroughputScenarios> {
-  const scenarios = {
+/** Each run measures every throughput scenario back to back, in a rotating order, each after a reset. */
+async function runThroughput(db: BenchDatabase, http: Pool, loop: LoopOptions): Promise<ThroughputScenarios> {
+  const drive: Record<Scenario, () => Promise<ThroughputRun>> = {
     direct: () => runDirectSql(db, loop),
-    directNoTrigger: async () => {
-      await db.setNotifyTrigger(false);
-      try {
-        return await runDirectSql(db, loop);
-      } finally {
-        await db.setNotifyTrigger(true);
-      }
-    },
     http: () => runHttp(db, http, loop),
     interactive: () => runInteractive(db, loop),
+    directNoTrigger: () => runDirectSql(db, loop),
+    directNoNotify: () => runDirectSql(db, loop),
+    interactiveNoTrigger: () => runInteractive(db, loop),
   };
-  const names = Object.keys(scenarios) as (keyof typeof scenarios)[];
-  const out: ThroughputScenarios = { direct: [], directNoTrigger: [], http: [], interactive: [], ratios: [] };
+  const names = (Object.keys(SCENARIOS) as Scenario[]).filter((name) => name !== 'directNoNotify' || db.canSkipNotify);
+  const out: ThroughputScenarios = { runs: {}, ratios: [] };
   console.log(`throughput: ${config.concurrency} concurrent clients, ${config.runs} runs of ${config.durationS} s (+${config.warmupS} s warm-up) per scenario`);
   for (let run = 0; run < config.runs; run++) {
-    const results: Partial<Record<keyof typeof scenarios, ThroughputRun>> = {};
+    const results: Partial<Record<Scenario, ThroughputRun>> = {};
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + run) % names.length]!;
       await db.reset();
-      const result = await scenarios[name]();
+      await db.setTrigger(SCENARIOS[name].trigger);
+      const result = await drive[name]().finally(() => db.setTrigger('on'));
       results[name] = result;
-      out[name].push(result);
-      log(`run ${run + 1} ${name.padEnd(15)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
+      (out.runs[name] ??= []).push(result);
+      log(`run ${run + 1} ${name.padEnd(20)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
     }
-    const { direct, directNoTrigger, http: viaHttp, interactive } = results as Record<keyof typeof scenarios, ThroughputRun>;
+    const per = (name: Scenario) => results[name]?.perSecond ?? Number.NaN;
     out.ratios.push({
-      httpShare: viaHttp.perSecond / direct.perSecond,
-      oursOverInteractive: direct.perSecond / interactive.perSecond,
-      liveUpdateCost: 1 - direct.perSecond / directNoTrigger.perSecond,
+      httpShare: per('http') / per('direct'),
+      oursOverInteractive: per('direct') / per('interactive'),
+      liveUpdateCost: 1 - per('direct') / per('directNoTrigger'),
+      ...(db.canSkipNotify ? { triggerWorkCost: 1 - per('directNoNotify') / per('directNoTrigger') } : {}),
+      oursOverInteractiveNoTrigger: per('directNoTrigger') / per('interactiveNoTrigger'),
     });
   }
   return out;
@@ -221,9 +231,9 @@ async function runThroughput(db: Awaited<ReturnType<typeof openBenchDatabase>>, 
 type Report = {
   smoke: boolean;
   machine: ReturnType<typeof machine>;
-  postgres: Awaited<ReturnType<typeof openBenchDatabase>>['server'];
+  postgres: BenchDatabase['server'];
   config: Omit<typeof config, 'only'> & { only: string[] };
-  throughput?: { medians: Record<'direct' | 'directNoTrigger' | 'http' | 'interactive', ThroughputRun> & { ratios: ThroughputScenarios['ratios'][number] } };
+  throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios };
   contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
   fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
 };
@@ -239,17 +249,24 @@ function renderTable(report: Report): string {
   ];
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  const t = report.throughput?.medians;
-  if (t) {
+  if (report.throughput) {
+    const { medians, ratioMedians: r } = report.throughput;
+    const beside: Record<Scenario, [string, string]> = {
+      direct: ['reference', ''],
+      http: [`${pct(r.httpShare)} of direct SQL`, `>= ${pct(TARGETS.httpShare)}: ${check(r.httpShare >= TARGETS.httpShare)}`],
+      interactive: [`ours is ${r.oursOverInteractive.toFixed(2)}x`,
+        `>= ${TARGETS.oursOverInteractive}x: ${check(r.oursOverInteractive >= TARGETS.oursOverInteractive)}`],
+      directNoTrigger: [`live updates cost ${pct(r.liveUpdateCost)}`,
+        `<= ${pct(TARGETS.liveUpdateCost)}: ${check(r.liveUpdateCost <= TARGETS.liveUpdateCost)}`],
+      directNoNotify: [r.triggerWorkCost === undefined ? '' : `the trigger's work costs ${pct(r.triggerWorkCost)}, NOTIFY the rest`, ''],
+      interactiveNoTrigger: [`ours is ${r.oursOverInteractiveNoTrigger.toFixed(2)}x without live updates`, ''],
+    };
     lines.push(row(['throughput (uncontended)', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
     lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
-    lines.push(row(['direct SQL: book_round_trip() (reference)', num(t.direct.perSecond), ms(t.direct.p50), ms(t.direct.p99), 'reference', '']));
-    lines.push(row(['HTTP: POST /api/flight/booking', num(t.http.perSecond), ms(t.http.p50), ms(t.http.p99),
-      `${pct(t.ratios.httpShare)} of direct SQL`, `>= ${pct(TARGETS.httpShare)}: ${check(t.ratios.httpShare >= TARGETS.httpShare)}`]));
-    lines.push(row(['usual design: interactive transaction', num(t.interactive.perSecond), ms(t.interactive.p50), ms(t.interactive.p99),
-      `ours is ${t.ratios.oursOverInteractive.toFixed(2)}x`, `>= ${TARGETS.oursOverInteractive}x: ${check(t.ratios.oursOverInteractive >= TARGETS.oursOverInteractive)}`]));
-    lines.push(row(['direct SQL, seat-change trigger off', num(t.directNoTrigger.perSecond), ms(t.directNoTrigger.p50), ms(t.directNoTrigger.p99),
-      `live updates cost ${pct(t.ratios.liveUpdateCost)}`, `<= ${pct(TARGETS.liveUpdateCost)}: ${check(t.ratios.liveUpdateCost <= TARGETS.liveUpdateCost)}`]));
+    for (const name of Object.keys(SCENARIOS) as Scenario[]) {
+      const m = medians[name];
+      if (m) lines.push(row([SCENARIOS[name].label, num(m.perSecond), ms(m.p50), ms(m.p99), ...beside[name]]));
+    }
     lines.push('');
   }
   const k = report.contention;
@@ -282,11 +299,8 @@ function renderTable(report: Report): string {
 
 function correctnessProblems(report: Report): string[] {
   const problems: string[] = [];
-  const t = report.throughput?.medians;
-  if (t) {
-    for (const [name, r] of Object.entries({ direct: t.direct, directNoTrigger: t.directNoTrigger, http: t.http, interactive: t.interactive })) {
-      if (r.errors > 0) problems.push(`${name}: uncontended bookings failed (median ${r.errors} a run)`);
-    }
+  for (const [name, r] of Object.entries(report.throughput?.medians ?? {})) {
+    if (r.errors > 0) problems.push(`${name}: uncontended bookings failed (median ${r.errors} a run)`);
   }
   for (const [i, r] of (report.contention?.runs ?? []).entries()) {
     if (r.created !== 1 || r.other !== 0 || r.seatRows !== 1) {
