@@ -5,7 +5,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 
-export type Db = NodePgDatabase;
+export type Db = NodePgDatabase & { $client: pg.Pool };
 
 export interface PoolOptions {
   url: string;
@@ -29,4 +29,24 @@ export function createPool({ url, applicationName, max = 10 }: PoolOptions): pg.
 
 export function createDb(pool: pg.Pool): Db {
   return drizzle({ client: pool });
+}
+
+/**
+ * One query on a pooled connection that keeps the connection when the server answers with an error.
+ * pg-pool's own query() closes the connection after any error, even one a function raises on purpose
+ * (BJ001 seat taken): every 409 then paid for a new connection (TCP, a backend process, SCRAM
+ * authentication), and under a race for one seat the losers queued behind those reconnects. An error
+ * without a server answer (network, query_timeout) still discards the connection.
+ */
+export async function queryKeepingConnection<R extends pg.QueryResultRow>(pool: pg.Pool, query: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await client.query<R>(query);
+  } catch (e) {
+    if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+    throw e;
+  } finally {
+    client.release(broken);
+  }
 }
