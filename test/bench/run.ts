@@ -179,11 +179,12 @@ async function main(): Promise<void> {
   const table = renderTable(report);
   console.log(`\n${table}`);
   mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  // A smoke run's figures mean nothing: it never replaces latest.json.
+  const file = path.join(resultsDir, smoke ? 'smoke.json' : `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   const json = JSON.stringify({ ...report, table }, null, 2);
   writeFileSync(file, json);
-  writeFileSync(path.join(resultsDir, 'latest.json'), json);
-  console.log(`\nwritten to ${path.relative(process.cwd(), file)} (and bench-results/latest.json) in ${report.elapsedS} s`);
+  if (!smoke) writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}${smoke ? '' : ' (and bench-results/latest.json)'} in ${report.elapsedS} s`);
 
   const broken = correctnessProblems(report);
   if (broken.length) {
