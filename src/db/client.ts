@@ -13,7 +13,10 @@ export interface PoolOptions {
   max?: number;
 }
 
-export function createPool({ url, applicationName, max = 10 }: PoolOptions): pg.Pool {
+/** Connections per API process unless told otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
+export function createPool({ url, applicationName, max = DEFAULT_POOL_SIZE }: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     application_name: applicationName,

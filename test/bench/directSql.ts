@@ -23,11 +23,15 @@ export async function withClients<T>(url: string, count: number, use: (clients: 
   }
 }
 
-export function runDirectSql(db: BenchDatabase, options: LoopOptions): Promise<ThroughputRun> {
+/** `asyncCommit`: a diagnostic only, commits that do not wait for their WAL flush (not durable). */
+export function runDirectSql(db: BenchDatabase, options: LoopOptions & { asyncCommit?: boolean }): Promise<ThroughputRun> {
   const trips = new TripSource(db.flights);
-  return withClients(db.url, options.concurrency, (clients) => closedLoop({
-    ...options,
-    operation: async (worker) => { await clients[worker]!.query(bookRoundTripQuery(trips.next())); },
-    onError: (e) => console.warn(`direct SQL: ${(e as Error).message}`),
-  }));
+  return withClients(db.url, options.concurrency, async (clients) => {
+    if (options.asyncCommit) await Promise.all(clients.map((c) => c.query('set synchronous_commit = off')));
+    return closedLoop({
+      ...options,
+      operation: async (worker) => { await clients[worker]!.query(bookRoundTripQuery(trips.next())); },
+      onError: (e) => console.warn(`direct SQL: ${(e as Error).message}`),
+    });
+  });
 }

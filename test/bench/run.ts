@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../../src/config.ts';
+import { DEFAULT_POOL_SIZE } from '../../src/db/client.ts';
 import type { Pool } from 'undici';
 import { openHttpPool, startApiChild } from './api.ts';
 import { runContention, type ContentionRun } from './contention.ts';
@@ -89,6 +90,7 @@ const SCENARIOS = {
   interactive: { label: 'usual design: interactive transaction', trigger: 'on' },
   directNoTrigger: { label: 'direct SQL, seat-change trigger off', trigger: 'off' },
   directNoNotify: { label: 'direct SQL, trigger without its pg_notify (diagnostic)', trigger: 'no-notify' },
+  directAsyncCommit: { label: 'direct SQL, synchronous_commit off (diagnostic, not durable)', trigger: 'on' },
   interactiveNoTrigger: { label: 'interactive transaction, trigger off (diagnostic)', trigger: 'off' },
 } as const satisfies Record<string, { label: string; trigger: TriggerMode }>;
 type Scenario = keyof typeof SCENARIOS;
@@ -99,6 +101,8 @@ interface Ratios {
   liveUpdateCost: number;
   /** The trigger's own work (version bump, seat map, payload), without the NOTIFY. */
   triggerWorkCost?: number;
+  /** Trigger on, commits not waiting for their WAL flush (which NOTIFY's lock spans), beside durable trigger off. */
+  asyncCommitShare: number;
   oursOverInteractiveNoTrigger: number;
 }
 
@@ -201,6 +205,7 @@ async function runThroughput(db: BenchDatabase, http: Pool, loop: LoopOptions): 
     interactive: () => runInteractive(db, loop),
     directNoTrigger: () => runDirectSql(db, loop),
     directNoNotify: () => runDirectSql(db, loop),
+    directAsyncCommit: () => runDirectSql(db, { ...loop, asyncCommit: true }),
     interactiveNoTrigger: () => runInteractive(db, loop),
   };
   const names = (Object.keys(SCENARIOS) as Scenario[]).filter((name) => name !== 'directNoNotify' || db.canSkipNotify);
@@ -224,6 +229,7 @@ async function runThroughput(db: BenchDatabase, http: Pool, loop: LoopOptions): 
       liveUpdateCost: 1 - per('direct') / per('directNoTrigger'),
       ...(db.canSkipNotify ? { triggerWorkCost: 1 - per('directNoNotify') / per('directNoTrigger') } : {}),
       oursOverInteractiveNoTrigger: per('directNoTrigger') / per('interactiveNoTrigger'),
+      asyncCommitShare: per('directAsyncCommit') / per('directNoTrigger'),
     });
   }
   return out;
@@ -244,8 +250,8 @@ function renderTable(report: Report): string {
   const lines = [
     `BlackJet bench: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${pg.version} ` +
       `(${pg.kind}, fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit})`,
-    `${num(c.flights)} flights; ${c.concurrency} concurrent clients; medians of ${c.runs} runs of ${c.durationS} s; ` +
-      'load generator and clients on the same machine',
+    `${num(c.flights)} flights; ${c.concurrency} concurrent clients (API pool: ${c.poolSize ?? DEFAULT_POOL_SIZE} connections); ` +
+      `medians of ${c.runs} runs of ${c.durationS} s; load generator and clients on the same machine`,
     '',
   ];
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -260,6 +266,7 @@ function renderTable(report: Report): string {
       directNoTrigger: [`live updates cost ${pct(r.liveUpdateCost)}`,
         `<= ${pct(TARGETS.liveUpdateCost)}: ${check(r.liveUpdateCost <= TARGETS.liveUpdateCost)}`],
       directNoNotify: [r.triggerWorkCost === undefined ? '' : `the trigger's work costs ${pct(r.triggerWorkCost)}, NOTIFY the rest`, ''],
+      directAsyncCommit: [`${pct(r.asyncCommitShare)} of trigger off: the wait for the flush, under NOTIFY's lock, is the cost`, ''],
       interactiveNoTrigger: [`ours is ${r.oursOverInteractiveNoTrigger.toFixed(2)}x without live updates`, ''],
     };
     lines.push(row(['throughput (uncontended)', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
