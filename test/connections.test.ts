@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { SPEC_EXAMPLE, postBooking, query, startApi } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 
@@ -37,6 +38,34 @@ describe('the API pool', () => {
       assert.equal(retried.status, 201);
       assert.notDeepEqual(await apiBackends(url), backends);
     } finally {
+      await api.close();
+    }
+  });
+
+  it('survives its connection being killed in the middle of a booking: a 503, then bookings go on', async () => {
+    const url = await cluster.freshDatabase();
+    const api = await startApi(url);
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    try {
+      // Hold BKJT123's row lock so that the booking waits on it, inside its query.
+      await blocker.query('begin');
+      await blocker.query("select 1 from flights where flight_number = 'BKJT123' for update");
+      const booking = postBooking(api.url, SPEC_EXAMPLE);
+      let waiting: { pid: number }[] = [];
+      while (waiting.length === 0) {
+        waiting = await query(url, `select pid from pg_stat_activity
+          where application_name = 'blackjet-api' and wait_event_type = 'Lock' and datname = current_database()`);
+      }
+      await query(url, 'select pg_terminate_backend($1)', [waiting[0]!.pid]);
+      assert.equal((await booking).status, 503);
+      await blocker.query('rollback');
+
+      assert.equal((await postBooking(api.url, SPEC_EXAMPLE)).status, 201);
+      assert.equal((await postBooking(api.url, SPEC_EXAMPLE)).status, 409);
+      assert.ok(!(await apiBackends(url)).includes(waiting[0]!.pid));
+    } finally {
+      await blocker.end();
       await api.close();
     }
   });

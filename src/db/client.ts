@@ -39,17 +39,23 @@ export function createDb(pool: pg.Pool): Db {
  * pg-pool's own query() closes the connection after any error, even one a function raises on purpose
  * (BJ001 seat taken): every 409 then paid for a new connection (TCP, a backend process, SCRAM
  * authentication), and under a race for one seat the losers queued behind those reconnects. An error
- * without a server answer (network, query_timeout) still discards the connection.
+ * without a server answer (network, query_timeout) or one that ends the session still discards it.
  */
 export async function queryKeepingConnection<R extends pg.QueryResultRow>(pool: pg.Pool, query: pg.QueryConfig): Promise<pg.QueryResult<R>> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no listener for a connection that dies under it (the pool listens only to
+  // idle ones): without this one, that 'error' event would crash the process. The query fails as well.
+  const onError = (e: Error) => { broken = e; };
+  client.on('error', onError);
   try {
     return await client.query<R>(query);
   } catch (e) {
-    if (!(e instanceof pg.DatabaseError)) broken = e as Error;
+    // Severity ERROR: the statement failed and the session goes on. FATAL/PANIC: the server is closing it.
+    if (!(e instanceof pg.DatabaseError) || e.severity !== 'ERROR') broken ??= e as Error;
     throw e;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
