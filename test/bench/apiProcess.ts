@@ -11,6 +11,14 @@ const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZ
 const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize });
 process.send({ type: 'ready', url: server.url });
 
+let stopping = false;
+const stop = () => {
+  if (!stopping) void server.close().finally(() => process.exit(0));
+  stopping = true;
+};
+// The bench is gone (killed, interrupted): go too, rather than retry a dropped database forever.
+process.on('disconnect', stop);
+
 process.on('message', (message: { type: string }) => {
   if (message.type === 'memory') {
     // Twice: the first collection can leave garbage that only the second frees.
@@ -19,6 +27,6 @@ process.on('message', (message: { type: string }) => {
     const { rss, heapUsed } = process.memoryUsage();
     process.send!({ type: 'memory', rss, heapUsed, sockets: server.gateway.counts().sockets });
   } else if (message.type === 'stop') {
-    void server.close().finally(() => process.exit(0));
+    stop();
   }
 });

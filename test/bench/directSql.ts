@@ -15,6 +15,8 @@ export interface LoopOptions {
 
 export async function withClients<T>(url: string, count: number, use: (clients: pg.Client[]) => Promise<T>): Promise<T> {
   const clients = Array.from({ length: count }, () => new pg.Client({ connectionString: url, application_name: 'blackjet-bench' }));
+  // A connection lost mid-run fails its next query, which counts as an error; an interrupted bench drops them all.
+  for (const client of clients) client.on('error', () => undefined);
   try {
     await Promise.all(clients.map((c) => c.connect()));
     return await use(clients);

@@ -62,6 +62,8 @@ function collect({ version, timeoutMs }: Collect): Promise<number[]> {
   });
 }
 
+process.on('disconnect', () => process.exit(0)); // the bench is gone
+
 process.on('message', (message: Connect | Collect | { type: 'close' }) => {
   if (message.type === 'connect') {
     void connectAll(message).then((failures) => process.send!({ type: 'connected', failures }));

@@ -119,6 +119,10 @@ async function main(): Promise<void> {
   console.log(`BlackJet bench${smoke ? ' (smoke: tiny and short, figures mean nothing)' : ''}`);
   log(`${host.cores} cores (${host.cpu}), ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
   const db = await openBenchDatabase({ flights: config.flights, log });
+  // Interrupted: still drop the bench database (and its cluster and data dir); children get the signal too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void db.close().finally(() => process.exit(130)); });
+  }
   const pg = db.server;
   log(`PostgreSQL ${pg.version} (${pg.kind}), ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   const cpuProfileDir = args['cpu-prof'] ? path.join(resultsDir, 'profiles') : undefined;
