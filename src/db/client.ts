@@ -6,7 +6,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { log } from '../log.ts';
 
-export type Db = NodePgDatabase;
+export type Db = NodePgDatabase & { $client: pg.Pool };
 
 export interface PoolOptions {
   url: string;
@@ -14,35 +14,48 @@ export interface PoolOptions {
   max?: number;
 }
 
+/** Connections per API process unless told otherwise. */
+export const DEFAULT_POOL_SIZE = 10;
+
 /**
- * pg's Pool#query drops the connection after *any* failed query, so every refused booking (a seat taken
- * is an error raised by book_round_trip) would cost a reconnect and a password handshake. Here an error
- * the server answered with keeps the connection: the statement failed, the session is fine. Connection
- * failures still drop it (the client is no longer queryable, and its error carries no SQLSTATE severity).
+ * A pool whose query() keeps the connection when the server answers with an error.
+ *
+ * pg-pool's own query() closes the connection after any error, even one a function raises on purpose
+ * (BJ001 seat taken): every 409 then paid for a new connection (TCP, a backend process, SCRAM
+ * authentication), and under a race for one seat the losers queued behind those reconnects. An error
+ * without a server answer (network, query_timeout) or one that ends the session (FATAL) still discards it.
  */
 class KeepAlivePool extends pg.Pool {
-  // Same overloads as pg.Pool#query; drizzle calls the (config, values) form.
+  // Same overloads as pg.Pool#query: (text | config, values?, callback?). drizzle uses the promise forms.
   override query(...args: unknown[]): any {
     const callback = typeof args.at(-1) === 'function' ? args.pop() as (err: unknown, res?: unknown) => void : undefined;
-    const run = async () => {
-      const client = await this.connect();
-      try {
-        const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
-        client.release();
-        return result;
-      } catch (e) {
-        const answeredByServer = typeof (e as { severity?: unknown }).severity === 'string';
-        client.release(answeredByServer ? undefined : (e as Error));
-        throw e;
-      }
-    };
-    if (!callback) return run();
-    run().then((res) => callback(undefined, res), (err: unknown) => callback(err));
+    const result = this.queryKeepingConnection(args);
+    if (!callback) return result;
+    result.then((res) => callback(undefined, res), (err: unknown) => callback(err));
     return undefined;
+  }
+
+  private async queryKeepingConnection(args: unknown[]): Promise<unknown> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    // A checked-out client has no listener for a connection that dies under it (the pool listens only to
+    // idle ones): without this one, that 'error' event would crash the process. The query fails as well.
+    const onError = (e: Error) => { broken = e; };
+    client.on('error', onError);
+    try {
+      return await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    } catch (e) {
+      // Severity ERROR: the statement failed and the session goes on. FATAL/PANIC: the server is closing it.
+      if (!(e instanceof pg.DatabaseError) || e.severity !== 'ERROR') broken ??= e as Error;
+      throw e;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
   }
 }
 
-export function createPool({ url, applicationName, max = 10 }: PoolOptions): pg.Pool {
+export function createPool({ url, applicationName, max = DEFAULT_POOL_SIZE }: PoolOptions): pg.Pool {
   const pool = new KeepAlivePool({
     connectionString: url,
     application_name: applicationName,

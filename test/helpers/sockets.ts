@@ -79,20 +79,24 @@ export async function passMarker(databaseUrl: string, sockets: RecordedSocket[])
 export function untilClients(clients: SeatMapClient[], condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const c of clients) c.off('change', check);
+      if (error) reject(error);
+      else resolve();
+    };
     const check = async () => {
       if (settled) return;
-      if (await condition()) {
-        settled = true;
-        clearTimeout(timer);
-        for (const c of clients) c.off('change', check);
-        resolve();
+      try {
+        if (await condition()) finish();
+      } catch (e) {
+        // A check still running when another one settled may find the database already gone: ignored.
+        finish(e as Error);
       }
     };
-    const timer = setTimeout(() => {
-      settled = true;
-      for (const c of clients) c.off('change', check);
-      reject(new Error(`condition not reached within ${timeoutMs} ms`));
-    }, timeoutMs);
+    const timer = setTimeout(() => finish(new Error(`condition not reached within ${timeoutMs} ms`)), timeoutMs);
     for (const c of clients) c.on('change', check);
     void check();
   });

@@ -1,0 +1,32 @@
+/**
+ * One API instance in its own process, so its CPU and memory are its own. Started by api.ts through
+ * fork(); answers `memory` (after a full GC) and `stop` over IPC.
+ */
+import { startServer } from '../../src/server.ts';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+if (!databaseUrl || !process.send) throw new Error('apiProcess.ts is started by the bench (api.ts), not on its own');
+const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZE) : undefined;
+
+const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize });
+process.send({ type: 'ready', url: server.url });
+
+let stopping = false;
+const stop = () => {
+  if (!stopping) void server.close().finally(() => process.exit(0));
+  stopping = true;
+};
+// The bench is gone (killed, interrupted): go too, rather than retry a dropped database forever.
+process.on('disconnect', stop);
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'memory') {
+    // Twice: the first collection can leave garbage that only the second frees.
+    globalThis.gc?.();
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    process.send!({ type: 'memory', rss, heapUsed, sockets: server.gateway.counts().sockets });
+  } else if (message.type === 'stop') {
+    stop();
+  }
+});

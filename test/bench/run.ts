@@ -1,0 +1,342 @@
+/**
+ * `npm run bench`: how fast bookings and live updates are, beside what PostgreSQL itself does.
+ *
+ *   npm run bench                      full run (about 4 minutes)
+ *   npm run bench -- --smoke           every scenario, tiny and short (a correctness check of the bench)
+ *   npm run bench -- --runs 3 --duration 3 --concurrency 8 --clients 1000 --only throughput,fanout
+ *   npm run bench -- --cpu-prof        V8 CPU profiles of the API processes into bench-results/profiles/
+ *
+ * Runs on the embedded PostgreSQL (a fresh durable cluster) or, with DATABASE_URL, in a throwaway
+ * database on that server. Prints a table and writes it as JSON to bench-results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../../src/config.ts';
+import { DEFAULT_POOL_SIZE } from '../../src/db/client.ts';
+import type { Pool } from 'undici';
+import { openHttpPool, startApiChild } from './api.ts';
+import { runContention, type ContentionRun } from './contention.ts';
+import { type BenchDatabase, openBenchDatabase, type TriggerMode } from './database.ts';
+import { runDirectSql, type LoopOptions } from './directSql.ts';
+import { runFanout, type FanoutResult } from './fanout.ts';
+import { runHttp } from './http.ts';
+import { runInteractive } from './interactive.ts';
+import { medianOf, type ThroughputRun } from './stats.ts';
+import { TripSource } from './workload.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    flights: { type: 'string' },
+    clients: { type: 'string' },
+    contention: { type: 'string' },
+    'pool-size': { type: 'string' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+const smoke = args.smoke;
+const config = {
+  runs: Number(args.runs ?? (smoke ? 1 : 5)),
+  durationS: Number(args.duration ?? (smoke ? 0.5 : 5)),
+  warmupS: Number(args.warmup ?? (smoke ? 0.2 : 1)),
+  concurrency: Number(args.concurrency ?? (smoke ? 4 : 16)),
+  flights: Number(args.flights ?? (smoke ? 2_000 : 100_000)),
+  clients: (args.clients ?? (smoke ? '50,100' : '1000,5000')).split(',').map(Number),
+  contentionRequests: Number(args.contention ?? 100),
+  poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
+  only: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
+};
+/** Above this many subscribers, the fan-out is split over two API instances. */
+const SPLIT_ABOVE = 2_000;
+const TARGETS = { httpShare: 0.6, oursOverInteractive: 1.5, liveUpdateCost: 0.2, fanoutP99Ms: { small: 50, large: 250 } };
+
+const log = (line: string) => console.log(`  ${line}`);
+const resultsDir = path.join(PROJECT_ROOT, 'bench-results');
+
+function checkOpenFiles(): void {
+  const largest = Math.max(0, ...config.clients.map((n) => (n > SPLIT_ABOVE ? Math.ceil(n / 2) : n)));
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  const needed = largest + 512;
+  if (Number.isFinite(limit) && limit < needed) {
+    console.error(`bench: the fan-out holds ${largest} connections in one process, but \`ulimit -n\` is ${limit}.\n` +
+      `Raise it (\`ulimit -n ${Math.max(needed, 8192)}\` in this shell) or ask for fewer clients (--clients 500).`);
+    process.exit(1);
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+const SCENARIOS = {
+  direct: { label: 'direct SQL: book_round_trip() (reference)', trigger: 'on' },
+  http: { label: 'HTTP: POST /api/flight/booking', trigger: 'on' },
+  interactive: { label: 'usual design: interactive transaction', trigger: 'on' },
+  directNoTrigger: { label: 'direct SQL, seat-change trigger off', trigger: 'off' },
+  directNoNotify: { label: 'direct SQL, trigger without its pg_notify (diagnostic)', trigger: 'no-notify' },
+  directAsyncCommit: { label: 'direct SQL, synchronous_commit off (diagnostic, not durable)', trigger: 'on' },
+  interactiveNoTrigger: { label: 'interactive transaction, trigger off (diagnostic)', trigger: 'off' },
+} as const satisfies Record<string, { label: string; trigger: TriggerMode }>;
+type Scenario = keyof typeof SCENARIOS;
+
+interface Ratios {
+  httpShare: number;
+  oursOverInteractive: number;
+  liveUpdateCost: number;
+  /** The trigger's own work (version bump, seat map, payload), without the NOTIFY. */
+  triggerWorkCost?: number;
+  /** Trigger on, commits not waiting for their WAL flush (which NOTIFY's lock spans), beside the trigger without pg_notify. */
+  asyncCommitShare?: number;
+  oursOverInteractiveNoTrigger: number;
+}
+
+interface ThroughputScenarios {
+  runs: Partial<Record<Scenario, ThroughputRun[]>>;
+  /** Per run, each ratio of two figures measured in that run. */
+  ratios: Ratios[];
+}
+
+async function main(): Promise<void> {
+  checkOpenFiles();
+  const startedAt = new Date();
+  const host = machine();
+  console.log(`BlackJet bench${smoke ? ' (smoke: tiny and short, figures mean nothing)' : ''}`);
+  log(`${host.cores} cores (${host.cpu}), ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
+  const db = await openBenchDatabase({ flights: config.flights, log });
+  // Interrupted: still drop the bench database (and its cluster and data dir); children get the signal too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void db.close().finally(() => process.exit(130)); });
+  }
+  const pg = db.server;
+  log(`PostgreSQL ${pg.version} (${pg.kind}), ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const cpuProfileDir = args['cpu-prof'] ? path.join(resultsDir, 'profiles') : undefined;
+  const loop: LoopOptions = { concurrency: config.concurrency, durationMs: config.durationS * 1000, warmupMs: config.warmupS * 1000 };
+
+  let throughput: ThroughputScenarios | undefined;
+  const contention: ContentionRun[] = [];
+  const fanout: FanoutResult[] = [];
+  try {
+    if (config.only.has('throughput') || config.only.has('contention')) {
+      const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
+      const http = await openHttpPool(api.url, Math.max(config.concurrency, config.contentionRequests));
+      try {
+        if (config.only.has('throughput')) throughput = await runThroughput(db, http, loop);
+        if (config.only.has('contention')) {
+          await db.reset();
+          const trips = new TripSource(db.flights);
+          console.log(`contention: ${config.contentionRequests} simultaneous requests for one seat, ${config.runs} runs`);
+          for (let run = 1; run <= Math.min(config.runs, 8); run++) {
+            const result = await runContention(db, http, config.contentionRequests, run, trips);
+            contention.push(result);
+            log(`run ${run}: ${result.created} x 201, ${result.conflicts} x 409, ${result.other} other; 409 p50 ${ms(result.conflictP50)} p99 ${ms(result.conflictP99)}`);
+          }
+        }
+      } finally {
+        await http.close();
+        await api.stop();
+      }
+    }
+    if (config.only.has('fanout')) {
+      for (const subscribers of config.clients) {
+        await db.reset();
+        const instances = subscribers > SPLIT_ABOVE ? 2 : 1;
+        console.log(`fan-out: ${subscribers} subscribers on ${instances} instance(s), ${Math.min(config.runs, 7)} bookings`);
+        const result = await runFanout(db, { subscribers, instances, runs: Math.min(config.runs, 7), cpuProfileDir });
+        fanout.push(result);
+        for (const [i, r] of result.runs.entries()) {
+          log(`run ${i + 1}: ${r.received}/${r.expected} received; p50 ${ms(r.p50)} p99 ${ms(r.p99)} max ${ms(r.max)}`);
+        }
+      }
+    }
+  } finally {
+    await db.close();
+  }
+
+  const report = {
+    startedAt: startedAt.toISOString(),
+    elapsedS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    smoke,
+    machine: host,
+    postgres: pg,
+    config: { ...config, only: [...config.only] },
+    throughput: throughput && {
+      runs: throughput.runs,
+      ratios: throughput.ratios,
+      medians: Object.fromEntries(Object.entries(throughput.runs).map(([name, runs]) => [name, medianOf(runs)])) as Partial<Record<Scenario, ThroughputRun>>,
+      ratioMedians: medianOf(throughput.ratios) as Ratios,
+    },
+    contention: contention.length ? { runs: contention, medians: medianOf(contention) } : undefined,
+    fanout: fanout.map((f) => ({ ...f, medians: medianOf(f.runs) })),
+  };
+  const table = renderTable(report);
+  console.log(`\n${table}`);
+  mkdirSync(resultsDir, { recursive: true });
+  // A smoke run's figures mean nothing: it never replaces latest.json.
+  const file = path.join(resultsDir, smoke ? 'smoke.json' : `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = JSON.stringify({ ...report, table }, null, 2);
+  writeFileSync(file, json);
+  if (!smoke) writeFileSync(path.join(resultsDir, 'latest.json'), json);
+  console.log(`\nwritten to ${path.relative(process.cwd(), file)}${smoke ? '' : ' (and bench-results/latest.json)'} in ${report.elapsedS} s`);
+
+  const broken = correctnessProblems(report);
+  if (broken.length) {
+    console.error(`\nbench: the system misbehaved under load:\n  ${broken.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+/** Each run measures every throughput scenario back to back, in a rotating order, each after a reset. */
+async function runThroughput(db: BenchDatabase, http: Pool, loop: LoopOptions): Promise<ThroughputScenarios> {
+  const drive: Record<Scenario, () => Promise<ThroughputRun>> = {
+    direct: () => runDirectSql(db, loop),
+    http: () => runHttp(db, http, loop),
+    interactive: () => runInteractive(db, loop),
+    directNoTrigger: () => runDirectSql(db, loop),
+    directNoNotify: () => runDirectSql(db, loop),
+    directAsyncCommit: () => runDirectSql(db, { ...loop, asyncCommit: true }),
+    interactiveNoTrigger: () => runInteractive(db, loop),
+  };
+  const names = (Object.keys(SCENARIOS) as Scenario[]).filter((name) => name !== 'directNoNotify' || db.canSkipNotify);
+  const out: ThroughputScenarios = { runs: {}, ratios: [] };
+  console.log(`throughput: ${config.concurrency} concurrent clients, ${config.runs} runs of ${config.durationS} s (+${config.warmupS} s warm-up) per scenario`);
+  for (let run = 0; run < config.runs; run++) {
+    const results: Partial<Record<Scenario, ThroughputRun>> = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + run) % names.length]!;
+      await db.reset();
+      await db.setTrigger(SCENARIOS[name].trigger);
+      const result = await drive[name]().finally(() => db.setTrigger('on'));
+      results[name] = result;
+      (out.runs[name] ??= []).push(result);
+      log(`run ${run + 1} ${name.padEnd(20)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
+    }
+    const per = (name: Scenario) => results[name]?.perSecond ?? Number.NaN;
+    out.ratios.push({
+      httpShare: per('http') / per('direct'),
+      oursOverInteractive: per('direct') / per('interactive'),
+      liveUpdateCost: 1 - per('direct') / per('directNoTrigger'),
+      ...(db.canSkipNotify ? {
+        triggerWorkCost: 1 - per('directNoNotify') / per('directNoTrigger'),
+        asyncCommitShare: per('directAsyncCommit') / per('directNoNotify'),
+      } : {}),
+      oursOverInteractiveNoTrigger: per('directNoTrigger') / per('interactiveNoTrigger'),
+    });
+  }
+  return out;
+}
+
+type Report = {
+  smoke: boolean;
+  machine: ReturnType<typeof machine>;
+  postgres: BenchDatabase['server'];
+  config: Omit<typeof config, 'only'> & { only: string[] };
+  throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios };
+  contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
+  fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
+};
+
+function renderTable(report: Report): string {
+  const { machine: m, postgres: pg, config: c } = report;
+  const lines = [
+    `BlackJet bench: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${pg.version} ` +
+      `(${pg.kind}, fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit})`,
+    `${num(c.flights)} flights; ${c.concurrency} concurrent clients (API pool: ${c.poolSize ?? DEFAULT_POOL_SIZE} connections); ` +
+      `medians of ${c.runs} runs of ${c.durationS} s; load generator and clients on the same machine`,
+    '',
+  ];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  if (report.throughput) {
+    const { medians, ratioMedians: r } = report.throughput;
+    const beside: Record<Scenario, [string, string]> = {
+      direct: ['reference', ''],
+      http: [`${pct(r.httpShare)} of direct SQL`, `>= ${pct(TARGETS.httpShare)}: ${check(r.httpShare >= TARGETS.httpShare)}`],
+      interactive: [`ours is ${r.oursOverInteractive.toFixed(2)}x`,
+        `>= ${TARGETS.oursOverInteractive}x: ${check(r.oursOverInteractive >= TARGETS.oursOverInteractive)}`],
+      directNoTrigger: [`live updates cost ${pct(r.liveUpdateCost)}`,
+        `<= ${pct(TARGETS.liveUpdateCost)}: ${check(r.liveUpdateCost <= TARGETS.liveUpdateCost)}`],
+      directNoNotify: [r.triggerWorkCost === undefined ? '' : `the trigger's work costs ${pct(r.triggerWorkCost)}, NOTIFY the rest`, ''],
+      directAsyncCommit: [r.asyncCommitShare === undefined ? '' : `${pct(r.asyncCommitShare)} of the trigger without pg_notify: ` +
+        'NOTIFY costs the wait for the WAL flush under its lock', ''],
+      interactiveNoTrigger: [`ours is ${r.oursOverInteractiveNoTrigger.toFixed(2)}x without live updates`, ''],
+    };
+    lines.push(row(['throughput (uncontended)', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
+    lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
+    for (const name of Object.keys(SCENARIOS) as Scenario[]) {
+      const m = medians[name];
+      if (m) lines.push(row([SCENARIOS[name].label, num(m.perSecond), ms(m.p50), ms(m.p99), ...beside[name]]));
+    }
+    lines.push('');
+  }
+  const k = report.contention;
+  if (k) {
+    const exact = k.runs.every((r) => r.created === 1 && r.other === 0 && r.seatRows === 1);
+    lines.push(row(['contention', 'answers', '409 p50 ms', '409 p99 ms', 'beside its reference', 'target']));
+    lines.push(row(['---', '---', '--:', '--:', '---', '---']));
+    lines.push(row([`${c.contentionRequests} simultaneous requests for one seat`,
+      `${k.runs.filter((r) => r.created === 1).length}/${k.runs.length} runs: one 201, ${k.medians.conflicts} x 409`,
+      ms(k.medians.conflictP50!), ms(k.medians.conflictP99!), `the 201 took ${ms(k.medians.winnerMs!)} ms`,
+      `exactly one 201: ${check(exact)}`]));
+    lines.push('');
+  }
+  if (report.fanout.length) {
+    lines.push(row(['fan-out (201 -> seats_updated)', 'received', 'p50 ms', 'p99 ms', 'max ms; memory', 'target']));
+    lines.push(row(['---', '---', '--:', '--:', '---', '---']));
+    for (const f of report.fanout) {
+      const received = f.runs.reduce((s, r) => s + r.received, 0);
+      const expected = f.runs.reduce((s, r) => s + r.expected, 0);
+      const limit = f.subscribers > 1000 ? TARGETS.fanoutP99Ms.large : TARGETS.fanoutP99Ms.small;
+      const p99 = f.medians.p99 ?? Number.NaN;
+      lines.push(row([`${num(f.subscribers)} subscribers, ${f.instances} instance${f.instances > 1 ? 's' : ''}`,
+        `${num(received)}/${num(expected)}`, ms(f.medians.p50!), ms(p99),
+        `max ${ms(f.medians.max!)}; p99 from the request ${ms(f.medians.p99FromRequest!)}; ${kb(f.rssPerClient)} KB RSS, ${kb(f.heapPerClient)} KB heap per client`,
+        `p99 < ${limit} ms: ${check(p99 < limit)}; all: ${check(received === expected)}`]));
+    }
+  }
+  return lines.join('\n');
+}
+
+function correctnessProblems(report: Report): string[] {
+  const problems: string[] = [];
+  for (const [name, r] of Object.entries(report.throughput?.medians ?? {})) {
+    if (r.errors > 0) problems.push(`${name}: uncontended bookings failed (median ${r.errors} a run)`);
+  }
+  for (const [i, r] of (report.contention?.runs ?? []).entries()) {
+    if (r.created !== 1 || r.other !== 0 || r.seatRows !== 1) {
+      problems.push(`contention run ${i + 1}: ${r.created} x 201, ${r.other} neither 201 nor 409, ${r.seatRows} seat rows`);
+    }
+  }
+  for (const f of report.fanout) {
+    if (f.connectFailures) problems.push(`fan-out ${f.subscribers}: ${f.connectFailures} clients failed to connect`);
+    for (const [i, r] of f.runs.entries()) {
+      if (r.received !== r.expected) problems.push(`fan-out ${f.subscribers} run ${i + 1}: ${r.received}/${r.expected} got the update`);
+    }
+  }
+  return problems;
+}
+
+const num = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : 'n/a');
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : 'n/a');
+const pct = (n: number) => `${Math.round(n * 100)}%`;
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
