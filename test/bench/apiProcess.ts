@@ -2,13 +2,17 @@
  * One API instance in its own process, so its CPU and memory are its own. Started by api.ts through
  * fork(); answers `memory` (after a full GC) and `stop` over IPC.
  */
+import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/server.ts';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!databaseUrl || !process.send) throw new Error('apiProcess.ts is started by the bench (api.ts), not on its own');
 const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZE) : undefined;
 
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize });
+// Warnings only: the per-request and per-booking info lines (LOG_LEVEL=info in production) would bury the
+// bench's table. BENCH_LOG_LEVEL=info measures with them.
+const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
+const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;
