@@ -53,7 +53,7 @@ const config = {
   clients: (args.clients ?? (smoke ? '50,100' : '1000,5000')).split(',').map(Number),
   contentionRequests: Number(args.contention ?? 100),
   poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
-  only: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
+  scenarios: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
 };
 /** Above this many subscribers, the fan-out is split over two API instances. */
 const SPLIT_ABOVE = 2_000;
@@ -132,12 +132,12 @@ async function main(): Promise<void> {
   const contention: ContentionRun[] = [];
   const fanout: FanoutResult[] = [];
   try {
-    if (config.only.has('throughput') || config.only.has('contention')) {
+    if (config.scenarios.has('throughput') || config.scenarios.has('contention')) {
       const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
       const http = await openHttpPool(api.url, Math.max(config.concurrency, config.contentionRequests));
       try {
-        if (config.only.has('throughput')) throughput = await runThroughput(db, http, loop);
-        if (config.only.has('contention')) {
+        if (config.scenarios.has('throughput')) throughput = await runThroughput(db, http, loop);
+        if (config.scenarios.has('contention')) {
           await db.reset();
           const trips = new TripSource(db.flights);
           console.log(`contention: ${config.contentionRequests} simultaneous requests for one seat, ${config.runs} runs`);
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         await api.stop();
       }
     }
-    if (config.only.has('fanout')) {
+    if (config.scenarios.has('fanout')) {
       for (const subscribers of config.clients) {
         await db.reset();
         const instances = subscribers > SPLIT_ABOVE ? 2 : 1;
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     smoke,
     machine: host,
     postgres: pg,
-    config: { ...config, only: [...config.only] },
+    config: { ...config, scenarios: [...config.scenarios] },
     throughput: throughput && {
       runs: throughput.runs,
       ratios: throughput.ratios,
@@ -245,7 +245,7 @@ type Report = {
   smoke: boolean;
   machine: ReturnType<typeof machine>;
   postgres: BenchDatabase['server'];
-  config: Omit<typeof config, 'only'> & { only: string[] };
+  config: Omit<typeof config, 'scenarios'> & { scenarios: string[] };
   throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios };
   contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
   fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
