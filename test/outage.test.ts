@@ -19,7 +19,7 @@ import { migrateDatabase } from '../src/db/migrate.ts';
 import { loadSeedData, readSeedData } from '../src/seed/loader.ts';
 import { SPEC_EXAMPLE, TEST_API_PASSWORD, postBooking, query, startApi } from './helpers/api.ts';
 import { SEED_DIR, freePort } from './helpers/cluster.ts';
-import { databaseSeatMap, untilClients } from './helpers/sockets.ts';
+import { allMatchDatabase, untilClients } from './helpers/sockets.ts';
 
 const parent = mkdtempSync(path.join(tmpdir(), 'blackjet-outage-'));
 chmodSync(parent, 0o755);
@@ -75,16 +75,7 @@ describe('database outage', () => {
       confirmed.push(again.body.bookingId);
       assert.equal((await fetch(`${api.url}/readyz`)).status, 200);
 
-      await untilClients(clients, async () => {
-        for (const [flightNumber, date, isoDate] of FLIGHTS) {
-          const truth = await databaseSeatMap(database.url, flightNumber, isoDate);
-          for (const client of clients) {
-            const view = client.seatMaps.get(SeatMapClient.key(flightNumber, date));
-            if (view?.version !== truth.version || view.availableSeats.join() !== truth.availableSeats.join()) return false;
-          }
-        }
-        return true;
-      });
+      await untilClients(clients, () => allMatchDatabase(database.url, clients, FLIGHTS));
       assert.deepEqual(clients[0]!.seatMaps.get(SeatMapClient.key('BKJT123', '07/04/2025'))!.availableSeats, [1, 2, 7]);
 
       // Nothing half-written, and every 201 is there.

@@ -10,7 +10,7 @@ import { LISTENER_APPLICATION_NAME } from '../src/realtime/listener.ts';
 import type { RunningServer } from '../src/server.ts';
 import { postBooking, query, startApi } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
-import { databaseSeatMap, nextSocketEvent, untilClients } from './helpers/sockets.ts';
+import { allMatchDatabase, databaseSeatMap, nextSocketEvent, untilClients } from './helpers/sockets.ts';
 
 let cluster: TestCluster;
 before(async () => { cluster = await startTestCluster(); });
@@ -34,18 +34,6 @@ async function clientsOn(servers: RunningServer[], flights: readonly (readonly [
     }
   }
   return clients;
-}
-
-/** True when every client's view of every flight equals the database (seats and version). */
-async function allMatchDatabase(url: string, clients: SeatMapClient[], flights: readonly (readonly [string, string, string])[]) {
-  for (const [flightNumber, date, isoDate] of flights) {
-    const truth = await databaseSeatMap(url, flightNumber, isoDate);
-    for (const client of clients) {
-      const view = client.seatMaps.get(SeatMapClient.key(flightNumber, date));
-      if (!view || view.version !== truth.version || view.availableSeats.join() !== truth.availableSeats.join()) return false;
-    }
-  }
-  return true;
 }
 
 async function bookDirectly(url: string, outbound: readonly [string, string, string], inbound: readonly [string, string, string], outSeat: number, inSeat: number, userId: number) {

@@ -33,11 +33,6 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-export interface GatewayStats {
-  relayed: number;
-  resyncs: number;
-}
-
 type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
 interface SocketData { flights: Set<string> }
 
@@ -50,7 +45,6 @@ const RESYNC_ATTEMPTS = 5;
 
 export class SeatGateway {
   readonly io: Server;
-  readonly stats: GatewayStats = { relayed: 0, resyncs: 0 };
   private readonly namespaces: Namespace[];
   private readonly latest = new LatestSeatMaps(10_000);
   private readonly logger: Logger;
@@ -130,7 +124,6 @@ export class SeatGateway {
     for (const namespace of this.namespaces) {
       if (recoverable || namespace.adapter.rooms.has(room)) namespace.to(room).emit('seats_updated', change);
     }
-    this.stats.relayed++;
   }
 
   private onConnection(socket: Socket): void {
@@ -193,7 +186,6 @@ export class SeatGateway {
 
   /** Re-reads every watched flight after the listener reconnected, and sends each room a snapshot. */
   private async resyncAll(): Promise<void> {
-    this.stats.resyncs++;
     const rooms = new Set<string>();
     for (const namespace of this.namespaces) {
       for (const room of namespace.adapter.rooms.keys()) if (room.startsWith(ROOM_PREFIX)) rooms.add(room);

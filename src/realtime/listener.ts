@@ -35,7 +35,6 @@ export interface ListenerEvents {
 }
 
 export interface ListenerStats {
-  notifications: number;
   dropped: number;
   reconnects: number;
 }
@@ -47,7 +46,8 @@ export const retryDelay = (attempt: number) => {
 };
 
 export class SeatChangeListener extends EventEmitter<ListenerEvents> {
-  readonly stats: ListenerStats = { notifications: 0, dropped: 0, reconnects: 0 };
+  /** For tests; the metrics count the same events (server.ts). */
+  readonly stats: ListenerStats = { dropped: 0, reconnects: 0 };
   private readonly subscriber: Subscriber;
   private connected = false;
   private everConnected = false;
@@ -131,7 +131,6 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
       this.drop(SEATS_CHANNEL, text);
       return;
     }
-    this.stats.notifications++;
     this.emit('seats', change);
   }
 

@@ -113,3 +113,15 @@ export async function databaseSeatMap(databaseUrl: string, flightNumber: string,
 export function nextSocketEvent(socket: { once(name: string, listener: (...args: any[]) => void): unknown }, name: string): Promise<unknown> {
   return new Promise((resolve) => { socket.once(name, resolve); });
 }
+
+/** True when every client's view of every flight equals the database (seats and version). */
+export async function allMatchDatabase(url: string, clients: SeatMapClient[], flights: readonly (readonly [string, string, string])[]) {
+  for (const [flightNumber, date, isoDate] of flights) {
+    const truth = await databaseSeatMap(url, flightNumber, isoDate);
+    for (const client of clients) {
+      const view = client.seatMaps.get(SeatMapClient.key(flightNumber, date));
+      if (!view || view.version !== truth.version || view.availableSeats.join() !== truth.availableSeats.join()) return false;
+    }
+  }
+  return true;
+}
