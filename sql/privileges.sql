@@ -4,7 +4,7 @@
 -- the embedded database). It may:
 --   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
---     cancel_booking, purge_expired_idempotency_keys;
+--     book_round_trips, cancel_booking, purge_expired_idempotency_keys;
 --   - read what it serves: flights, seats, bookings, the itineraries view, and users' ids (not names);
 --   - LISTEN and NOTIFY (allowed to every role).
 -- It may not insert, update or delete any table directly, nor read idempotency_keys or users' names.
@@ -14,6 +14,7 @@
 revoke execute on function
   book_round_trip(text, date, integer, text, date, integer, integer),
   book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+  book_round_trips(jsonb),
   cancel_booking(uuid),
   purge_expired_idempotency_keys(integer)
   from public;
@@ -29,6 +30,7 @@ begin
   execute format($grant$grant execute on function
       book_round_trip(text, date, integer, text, date, integer, integer),
       book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+      book_round_trips(jsonb),
       cancel_booking(uuid),
       purge_expired_idempotency_keys(integer),
       available_seats(integer)

@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
+import { DEFAULT_POOL_SIZE } from './db/client.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +45,11 @@ export interface Config {
    * `true`, a hop count, or addresses/`loopback`. Default off.
    */
   trustProxy: boolean | number | string;
+  /**
+   * BOOKING_BATCH_MAX: bookings that may share one transaction (1..30; 1 turns batching off). Default 16.
+   * BOOKING_CONNECTIONS: booking transactions running at once (1 or more, at most the pool). Default 4.
+   */
+  booking: { maxBatch: number; connections: number };
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +69,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
+    booking: {
+      maxBatch: integerBetween(env, 'BOOKING_BATCH_MAX', DEFAULT_BOOKING_BATCH_MAX, 1, BOOKING_BATCH_LIMIT),
+      connections: integerBetween(env, 'BOOKING_CONNECTIONS', DEFAULT_BOOKING_CONNECTIONS, 1, DEFAULT_POOL_SIZE),
+    },
   };
 }
 
@@ -88,6 +99,15 @@ function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
   if (/^\d+$/.test(raw)) return Number(raw);
   if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
   throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
+}
+
+function integerBetween(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}="${raw}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
 }
 
 function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     port: config.port,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    booking: config.booking,
     logger: log,
     app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
   });

@@ -40,6 +40,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bookingBatchSize = new client.Histogram({
+    name: 'blackjet_booking_batch_size',
+    help: 'Bookings per book_round_trips() transaction (BOOKING_BATCH_MAX caps it)',
+    buckets: [1, 2, 4, 8, 16, 30],
+    registers: [this.registry],
+  });
+
   readonly notificationsRelayed = new client.Counter({
     name: 'blackjet_notifications_relayed_total',
     help: 'seats_updated notifications relayed to Socket.IO rooms',

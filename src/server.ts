@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
+import { BookingQueue, type BookingQueueOptions, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
 import { createDb, createPool } from './db/client.ts';
 import { type AppOptions, createApp } from './http/app.ts';
 import { log as processLog, type Logger } from './log.ts';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   port: number;
   host?: string;
   poolSize?: number;
+  /** BOOKING_BATCH_MAX and BOOKING_CONNECTIONS (see src/db/bookingQueue.ts). Default: their defaults. */
+  booking?: BookingQueueOptions;
   maxSubscriptionsPerSocket?: number;
   /** WS_MAX_CONNECTIONS_PER_IP; 0 or unset: no limit. */
   maxConnectionsPerIp?: number;
@@ -41,6 +44,7 @@ export interface RunningServer {
 }
 
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
+const DEFAULT_BOOKING = { maxBatch: DEFAULT_BOOKING_BATCH_MAX, connections: DEFAULT_BOOKING_CONNECTIONS };
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? processLog;
@@ -58,6 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const app = createApp(db, {
     ...options.app,
+    bookingQueue: new BookingQueue(db, { ...(options.booking ?? DEFAULT_BOOKING), onBatch: (size) => metrics.bookingBatchSize.observe(size) }),
     logger,
     metrics,
     isListenerConnected: () => listener.isConnected(),

@@ -11,6 +11,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { BookingQueue } from '../db/bookingQueue.ts';
 import type { Db } from '../db/client.ts';
 import { log, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,6 +45,8 @@ export interface AppOptions {
   bookingsPerMinute?: number;
   /** Express `trust proxy` (TRUST_PROXY): needed behind a load balancer for the client IP. Default off. */
   trustProxy?: boolean | number | string;
+  /** The booking queue (BOOKING_BATCH_MAX, BOOKING_CONNECTIONS). Default: one with the default sizes. */
+  bookingQueue?: BookingQueue;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
@@ -116,7 +119,7 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
     ignorePaths: isOutsideContract,
   }));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
-  app.use(bookingRoutes(db));
+  app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
   app.use(flightRoutes(db));
   app.use(itineraryRoutes(db));
 

@@ -4,8 +4,8 @@
  */
 import { Router } from 'express';
 import { checkRoundTrip } from '../bookingRules.ts';
-import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
-import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
+import type { BatchOutcome, BookedRoundTrip } from '../db/bookRoundTrips.ts';
+import type { BookingQueue } from '../db/bookingQueue.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
@@ -16,23 +16,18 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint 
 import { bookingBody, bookingNotFound } from './itineraries.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
-/**
- * Books under an idempotency key. A refusal, first-hand or replayed, becomes the same ApiError a plain
- * booking raises; replays say so in a header.
- */
-async function bookOnce(db: Db, trip: RoundTrip, request: BookingRequest, idempotencyKey: string) {
-  const outcome = await bookRoundTripIdempotent(db, trip, {
-    idempotencyKey, requestFingerprint: requestFingerprint(request),
-  }).catch(rethrowFromDatabase);
-  if ('booked' in outcome) return outcome;
+/** A booking's outcome as HTTP: the booking, or the ApiError its refusal maps to (replays say so in a header). */
+function bookedOrThrow(outcome: BatchOutcome) {
+  if ('booked' in outcome) return outcome.booked;
   const { code, message, detail } = outcome.refused;
   const error = apiErrorFromSqlState(code, message, detail);
-  if (!error) throw new Error(`stored refusal ${code} has no HTTP mapping`);
+  if (!error) throw new Error(`booking refused with ${code} (${message}), which has no HTTP mapping`);
   if (outcome.replayed) error.headers[IDEMPOTENT_REPLAYED_HEADER] = 'true';
   throw error;
 }
 
-export function bookingRoutes(db: Db): Router {
+/** Every booking goes through `queue` (src/db/bookingQueue.ts), which batches what arrives at once. */
+export function bookingRoutes(db: Db, queue: BookingQueue): Router {
   const router = Router();
 
   router.post('/api/flight/booking', async (req, res) => {
@@ -48,15 +43,12 @@ export function bookingRoutes(db: Db): Router {
 
     const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
+    const idempotency = idempotencyKey === undefined ? undefined : { idempotencyKey, requestFingerprint: requestFingerprint(request) };
     let booked: BookedRoundTrip;
     try {
-      if (idempotencyKey === undefined) {
-        booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
-      } else {
-        const outcome = await bookOnce(db, trip, request, idempotencyKey);
-        if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        booked = outcome.booked;
-      }
+      const outcome = await queue.book({ trip, idempotency }).catch(rethrowFromDatabase);
+      booked = bookedOrThrow(outcome);
+      if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
     } catch (e) {
       if (socketId && e instanceof ApiError && e.status < 500) tellSocket(failedResult(socketId, e));
       throw e;

@@ -34,6 +34,7 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(config.bookingsPerMinute, 60);
     assert.equal(config.maxConnectionsPerIp, 100);
     assert.equal(config.trustProxy, false);
+    assert.deepEqual(config.booking, { maxBatch: 16, connections: 4 });
   });
 
   it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
@@ -47,13 +48,19 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['BOOKING_BATCH_MAX', '0'], ['BOOKING_BATCH_MAX', '31'], ['BOOKING_BATCH_MAX', 'lots'],
+    ['BOOKING_CONNECTIONS', '0'], ['BOOKING_CONNECTIONS', '11'], ['BOOKING_CONNECTIONS', '2.5'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (e: unknown) => e instanceof ConfigError && e.message.startsWith(name));
     });
   }
+
+  it('reads the booking queue sizes', () => {
+    assert.deepEqual(loadConfig({ BOOKING_BATCH_MAX: '1', BOOKING_CONNECTIONS: '10' }).booking, { maxBatch: 1, connections: 10 });
+    assert.throws(() => loadConfig({ BOOKING_BATCH_MAX: '64' }), (e: unknown) => e instanceof ConfigError && e.message === 'BOOKING_BATCH_MAX="64" is not a whole number from 1 to 30');
+  });
 
   it('reads TRUST_PROXY as Express does', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
