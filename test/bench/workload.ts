@@ -25,7 +25,11 @@ export class TripSource {
 
   /** A seat on a flight that no earlier leg of this source took. */
   nextLeg(): Leg {
-    const position = this.position++;
+    return this.legAt(this.position++);
+  }
+
+  /** The leg that the `position`-th call of nextLeg() returns (0 for the first). */
+  legAt(position: number): Leg {
     const seat = Math.floor(position / this.flights) + 1;
     if (seat > 8) throw new Error('the schedule is used up: use more --flights or shorter runs');
     const n = ((position % this.flights) * this.stride) % this.flights + 1;
