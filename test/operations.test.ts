@@ -205,6 +205,19 @@ describe('abuse limits and headers', () => {
       assert.ok(response.headers.get('content-security-policy'));
       assert.ok(response.headers.get('strict-transport-security'));
       assert.equal(response.headers.get('x-powered-by'), null);
+      // helmet's full set, on every kind of answer (the headers are worked out once at start: app.ts).
+      const expected = {
+        'content-security-policy': "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+          "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+        'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin', 'origin-agent-cluster': '?1',
+        'referrer-policy': 'no-referrer', 'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff', 'x-dns-prefetch-control': 'off', 'x-download-options': 'noopen',
+        'x-frame-options': 'SAMEORIGIN', 'x-permitted-cross-domain-policies': 'none', 'x-xss-protection': '0',
+      };
+      for (const answer of [response, await fetch(`${api.url}/nowhere`), await fetch(`${api.url}/api/flight/booking`, { method: 'POST' })]) {
+        await answer.body?.cancel();
+        assert.deepEqual(Object.fromEntries(Object.keys(expected).map((name) => [name, answer.headers.get(name)])), expected);
+      }
       assert.equal((await fetch(`${api.url}/docs/`)).status, 200, 'Swagger UI still served');
     } finally {
       await api.close();

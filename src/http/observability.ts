@@ -3,37 +3,54 @@
  *
  * Every request gets an id: the caller's `X-Request-Id` when it is a sane token, otherwise a new uuid;
  * it is returned in `X-Request-Id` and is on every log line of the request (`req.log`). Each booking
- * attempt gets one log line with its outcome, flights, seats and latency; other requests get pino-http's
- * line. Probes and /metrics are not logged.
+ * attempt gets one log line with its outcome, flights, seats and latency; other requests get one line
+ * when they finish. Probes and /metrics are not logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../log.ts';
 import type { BookingOutcome, Metrics } from '../metrics.ts';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id (X-Request-Id). */
+    id: string;
+    /** The request's logger: every line carries `req: { id, method, path }`. */
+    log: Logger;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const isBookingAttempt = (req: IncomingMessage) => req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/flight/booking';
 const isQuiet = (req: IncomingMessage) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? '');
 
+/**
+ * Request ids and the per-request logger. The logger is a child of `logger` made on first use, because
+ * making one (bindings serialized, redaction applied) on every request cost more than the rest of this
+ * middleware: a booking answered without a log line above the level never makes it. Requests other than
+ * booking attempts and probes get one line when they finish ('request completed', or 'request errored'
+ * for a 5xx), with method, path and status only: no headers, query strings, bodies or addresses.
+ */
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => isBookingAttempt(req) || isQuiet(req) },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    // Method, path and status only: no headers, query strings, bodies or addresses.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-  }) as unknown as RequestHandler;
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    req.id = id;
+    const bound = { id, method: req.method, path: (req.url ?? '').split('?')[0] }; // before HEAD becomes GET (app.ts)
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ req: bound })) });
+    if (!isBookingAttempt(req) && !isQuiet(req) && logger.isLevelEnabled('info')) {
+      const started = Date.now();
+      res.once('finish', () => {
+        const failed = res.statusCode >= 500;
+        req.log[failed ? 'error' : 'info']({ res: { status: res.statusCode }, responseTime: Date.now() - started },
+          failed ? 'request errored' : 'request completed');
+      });
+    }
+    next();
+  };
 }
 
 export function outcomeOf(status: number, error: string | undefined): BookingOutcome {
@@ -45,7 +62,7 @@ export function outcomeOf(status: number, error: string | undefined): BookingOut
 }
 
 /** Put in front of POST /api/flight/booking, before validation, so every attempt is counted once. */
-export function bookingAttempts(metrics: Metrics): RequestHandler {
+export function bookingAttempts(metrics: Metrics, logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
@@ -56,6 +73,7 @@ export function bookingAttempts(metrics: Metrics): RequestHandler {
       metrics.bookingDuration.observe({ outcome }, seconds);
       const leg = res.locals.conflictLeg as string | undefined;
       if (outcome === 'seat_unavailable' && leg) metrics.seatConflicts.inc({ leg });
+      if (!logger.isLevelEnabled('info')) return; // the line's object is not even built
       const body = (req.body ?? {}) as Record<string, unknown>;
       const pick = (key: string) => (typeof body[key] === 'string' || typeof body[key] === 'number' ? String(body[key]).slice(0, 32) : undefined);
       req.log.info({
