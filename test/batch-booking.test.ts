@@ -9,7 +9,7 @@ import { BookingQueue } from '../src/db/bookingQueue.ts';
 import type { BatchRequest } from '../src/db/bookRoundTrips.ts';
 import { createDb, createPool } from '../src/db/client.ts';
 import { httpStatusForSqlState } from '../src/http/errors.ts';
-import { listenForSeatChanges, query, sqlError, takenSeats } from './helpers/api.ts';
+import { listenForSeatChanges, postBooking, query, sqlError, startApi, takenSeats } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 
 let cluster: TestCluster;
@@ -157,6 +157,41 @@ describe('the booking queue', () => {
     } finally {
       await owner.end();
       await pool.end();
+    }
+  });
+});
+
+describe('a crossing storm over two instances', () => {
+  it('batches on both, single calls from SQL beside them: no deadlock, no 5xx, every success holds both seats', async () => {
+    const url = await cluster.freshDatabase();
+    const booking = { maxBatch: 8, connections: 2 }; // few connections, so that batches form
+    const apis = [await startApi(url, {}, { booking }), await startApi(url, {}, { booking })];
+    try {
+      // Both fly on 07/04/2025, so A->B and B->A are both valid round trips.
+      const [a, b] = ['BKJT123', 'BKJT456'];
+      const requests = Array.from({ length: 60 }, (_, i) => {
+        const [out, back] = i % 2 === 0 ? [a, b] : [b, a];
+        return {
+          outboundFlightNumber: out, outboundDate: '07/04/2025', outboundSeat: 1 + (i % 8),
+          inboundFlightNumber: back, inboundDate: '07/04/2025', inboundSeat: 1 + ((i * 3) % 8), userId: 1 + (i % 20),
+        };
+      });
+      const single = `select * from book_round_trip($1, '2025-04-07', $2, $3, '2025-04-07', $4, 1)`;
+      const [responses, fromSql] = await Promise.all([
+        Promise.all(requests.map((r, i) => postBooking(apis[i % 2]!.url, r,
+          i % 3 === 0 ? { headers: { 'content-type': 'application/json', 'idempotency-key': `storm-${i}` } } : {}))),
+        Promise.allSettled(Array.from({ length: 10 }, (_, i) => query(url, single, i % 2 ? [a, 1 + i % 8, b, 8 - i % 8] : [b, 1 + i % 8, a, 8 - i % 8]))),
+      ]);
+      const statuses = responses.map((r) => r.status);
+      assert.ok(statuses.every((s) => s === 201 || s === 409), `unexpected statuses ${statuses}`);
+      for (const r of fromSql) if (r.status === 'rejected') assert.equal((r.reason as pg.DatabaseError).code, 'BJ001');
+      const bookings = await query(url, `select (select count(*)::int from seats s where s.booking_id = b.id) as seat_rows from bookings b`);
+      const booked = statuses.filter((s) => s === 201).length + fromSql.filter((r) => r.status === 'fulfilled').length;
+      assert.equal(bookings.length, booked);
+      assert.ok(bookings.every((row) => row.seat_rows === 2), 'every booking holds both seats');
+      assert.ok(booked > 0);
+    } finally {
+      await Promise.all(apis.map((api) => api.close()));
     }
   });
 });
