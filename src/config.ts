@@ -2,6 +2,7 @@
  * Configuration, from environment variables only, checked at start. A bad value stops the process
  * with a message that names the variable and what is wrong with it.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function logLevelFrom(env: NodeJS.ProcessEnv): string {
   const raw = env.LOG_LEVEL;
@@ -86,7 +87,13 @@ function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
+  // Addresses or subnets, or Express's named ranges; anything else would only fail later, inside Express.
+  const isAddress = (entry: string) => {
+    const [address = '', prefix, extra] = entry.split('/');
+    return ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+      || (isIP(address) !== 0 && extra === undefined && (prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0));
+  };
+  if (raw.split(',').every((entry) => isAddress(entry.trim()))) return raw;
   throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
 }
 

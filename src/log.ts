@@ -3,6 +3,7 @@
  * output. Logs carry ids (request, booking, user, socket), never names, bodies or connection strings.
  */
 import pino, { type Logger } from 'pino';
+import { LOG_LEVELS } from './config.ts';
 
 export type { Logger };
 
@@ -18,7 +19,10 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
 }
 
 /** The process-wide logger; servers and tests may pass their own. */
+// An unknown LOG_LEVEL is not this module's to report (pino would throw on import, with a stack trace):
+// loadConfig() names it in one line before anything starts.
+const wanted = process.env.LOG_LEVEL;
 export const log = createLogger({
-  level: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  level: wanted && LOG_LEVELS.includes(wanted) ? wanted : (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
   pretty: process.env.LOG_PRETTY === '1',
 });

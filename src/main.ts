@@ -12,10 +12,11 @@ import { EmbeddedStartError } from './db/embedded.ts';
 import { provisionDatabase } from './db/provision.ts';
 import { log } from './log.ts';
 import { SeedError, seedIfEmpty } from './seed/loader.ts';
-import { startServer } from './server.ts';
+import { assertPortAvailable, startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  await assertPortAvailable(config.port); // before the database starts: a busy port is a one-line message
   const database = await provisionDatabase(config);
   if (database.embedded) {
     log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');

@@ -47,7 +47,7 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['TRUST_PROXY', 'maybe'], ['TRUST_PROXY', '10.0.0.0/8, nearby'], ['LOG_LEVEL', 'bogus'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
@@ -59,5 +59,6 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.equal(loadConfig({ TRUST_PROXY: '::1, fd00::/8, 192.168.1.1/255.255.255.0' }).trustProxy, '::1, fd00::/8, 192.168.1.1/255.255.255.0');
   });
 });
