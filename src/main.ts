@@ -8,10 +8,10 @@
  */
 import pg from 'pg';
 import { ConfigError, loadConfig } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
+import { EmbeddedStartError } from './provision/embedded.ts';
+import { provisionDatabase } from './provision/database.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { SeedError, seedIfEmpty } from './provision/seed.ts';
 import { assertPortAvailable, startServer } from './server.ts';
 
 async function main(): Promise<void> {
