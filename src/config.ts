@@ -16,8 +16,13 @@ export interface Config {
    * sql/privileges.sql). Unset: run the embedded one.
    */
   databaseUrl: string | undefined;
-  /** MIGRATION_DATABASE_URL: the schema owner, for migrations and seeding. Default: DATABASE_URL. */
+  /**
+   * MIGRATION_DATABASE_URL: the schema owner. `npm run db:*` default to DATABASE_URL; an API instance
+   * migrates (and may load demo data) only when given it.
+   */
   migrationDatabaseUrl: string | undefined;
+  /** SEED: `demo` loads seed_data/ into an empty database on start (the embedded one always gets it). */
+  seed: 'demo' | undefined;
   /** BLACKJET_DATA_DIR: the embedded database's data dir. Default .data/postgres (git-ignored). */
   dataDir: string;
   /** EMBEDDED_PG_PORT: the embedded database's port. Default 54329. */
@@ -52,7 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: portFrom(env, 'PORT', 3000),
     databaseUrl: databaseUrlFrom(env, 'DATABASE_URL'),
-    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL') ?? databaseUrlFrom(env, 'DATABASE_URL'),
+    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL'),
+    seed: seedFrom(env),
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
@@ -72,6 +78,13 @@ function logLevelFrom(env: NodeJS.ProcessEnv): string {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL="${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function seedFrom(env: NodeJS.ProcessEnv): 'demo' | undefined {
+  const raw = env.SEED;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'demo') throw new ConfigError(`SEED="${raw}" is not known: set SEED=demo to load the demo data, or leave it unset`);
   return raw;
 }
 

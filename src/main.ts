@@ -1,36 +1,35 @@
 /**
- * `npm start`: database (embedded unless DATABASE_URL), migrations, seed data if the database is empty,
- * then the API on PORT.
+ * `npm start`: the API on PORT. Without DATABASE_URL it runs the embedded database and sets it up
+ * (migrations, the API role, demo data when empty); with DATABASE_URL it connects as that role only and
+ * migrates or loads demo data only when asked (MIGRATION_DATABASE_URL, SEED=demo): see provision/database.ts.
  *
  * Shutdown on SIGTERM/SIGINT, in this order: stop accepting connections, let requests in flight finish
  * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
  * pool, and stop the embedded database last. A second signal exits at once.
  */
-import pg from 'pg';
 import { ConfigError, loadConfig } from './config.ts';
 import { EmbeddedStartError } from './provision/embedded.ts';
-import { provisionDatabase } from './provision/database.ts';
+import { loadDemoDataIfWanted, provisionDatabase } from './provision/database.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './provision/seed.ts';
+import { SeedError } from './provision/seed.ts';
 import { assertPortAvailable, startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   await assertPortAvailable(config.port); // before the database starts: a busy port is a one-line message
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, 'serve');
   if (database.embedded) {
     log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
     // The owner's connection string is printed for the developer at the terminal, not logged as a field.
     process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
   }
 
-  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-  await client.connect();
   try {
-    const seeded = await seedIfEmpty(client, config.seedDir);
+    const seeded = await loadDemoDataIfWanted(config, database);
     if (seeded) log.info({ ...seeded }, 'seeded an empty database');
-  } finally {
-    await client.end();
+  } catch (e) {
+    await database.stop();
+    throw e;
   }
 
   const server = await startServer({

@@ -222,7 +222,7 @@ describe('configuration errors at start', () => {
   const start = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     // A data dir of its own: were the check to come too late, the embedded database would start and say so.
     cwd: PROJECT_ROOT, env: { ...process.env, BLACKJET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'blackjet-config-')), ...env },
-    encoding: 'utf8', timeout: 30_000,
+    encoding: 'utf8', timeout: 120_000,
   });
   const bad = [['PORT', 'abc'], ['DATABASE_URL', 'mysql://db/blackjet'], ['LOG_LEVEL', 'bogus'], ['TRUST_PROXY', 'maybe']] as const;
   for (const [name, value] of bad) {

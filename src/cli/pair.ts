@@ -4,26 +4,24 @@
  * of both: PostgreSQL is all they share. Uses the embedded database unless DATABASE_URL is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import pg from 'pg';
 import { ConfigError, loadConfig, PROJECT_ROOT } from '../config.ts';
 import { EmbeddedStartError } from '../provision/embedded.ts';
-import { provisionDatabase } from '../provision/database.ts';
+import { loadDemoDataIfWanted, provisionDatabase } from '../provision/database.ts';
 import { log } from '../log.ts';
-import { SeedError, seedIfEmpty } from '../provision/seed.ts';
+import { SeedError } from '../provision/seed.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database = await provisionDatabase(config);
-  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-  await client.connect();
-  await seedIfEmpty(client, config.seedDir).finally(() => client.end());
+  const database = await provisionDatabase(config, 'setup');
+  await loadDemoDataIfWanted(config, database);
   if (database.embedded) process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
 
   const instances: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i) },
+    // The instances get the API role only: migrations and demo data were done above, as the owner.
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i) },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 
