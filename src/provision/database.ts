@@ -28,7 +28,7 @@ export interface ProvisionedDatabase {
 }
 
 export async function provisionDatabase(config: Config, purpose: 'setup'): Promise<ProvisionedDatabase & { ownerUrl: string }>;
-export async function provisionDatabase(config: Config, purpose: 'serve'): Promise<ProvisionedDatabase>;
+export async function provisionDatabase(config: Config, purpose: 'setup' | 'serve'): Promise<ProvisionedDatabase>;
 export async function provisionDatabase(config: Config, purpose: 'setup' | 'serve'): Promise<ProvisionedDatabase> {
   if (config.databaseUrl) {
     if (purpose === 'serve' && config.seed === 'demo' && !config.migrationDatabaseUrl) throw new ConfigError(SEED_NEEDS_OWNER);
