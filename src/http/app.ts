@@ -82,9 +82,24 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
   // Security headers. Swagger UI at /docs loads its own scripts and inline styles from this origin.
+  // No `upgrade-insecure-requests`: opened as http://<ip>:3000/docs (no TLS in front), the browser would
+  // fetch the page's scripts over https and show a blank page. Where TLS ends at a proxy, HSTS still applies.
   app.use(constantHeaders(helmet({
-    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    contentSecurityPolicy: {
+      directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+    },
   })));
+  // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
+  // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
   if (options.metrics) {
     const { registry } = options.metrics;
     app.get('/metrics', async (_req, res) => {
@@ -107,16 +122,6 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
           message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
         }, { 'Retry-After': String(seconds) }));
       },
-    }));
-  }
-
-  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
-  if (options.corsOrigins?.length) {
-    app.use(cors({
-      origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
-      maxAge: 600,
     }));
   }
 
