@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,7 +68,12 @@ describe('embedded PostgreSQL', () => {
     } else {
       // A normal user runs postgres as itself and owns the folder: no problem at all.
       const db = await run;
-      await db.stop();
+      try {
+        assert.deepEqual(await query(db.url, 'select 1 as ok'), [{ ok: 1 }]);
+        assert.equal(statSync(opts.dataDir).uid, process.getuid?.());
+      } finally {
+        await db.stop();
+      }
     }
   });
 
