@@ -10,13 +10,14 @@ import { log } from '../log.ts';
 
 runEntryPoint(async () => {
   const config = loadConfig();
-  const database = await bootDatabase(config);
+  const database = await bootDatabase(config, 'setup');
 
   const instances: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i) },
+    // The instances get the API role only: migrations and demo data were done above, as the owner.
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i) },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 
