@@ -221,8 +221,9 @@ $$;
 
 -- The embedded demo: an account per seeded user (user<id>@blackjet.example) and one admin
 -- (admin@blackjet.example), all with one password. Hashed once: 20 bcrypt hashes would take seconds.
--- Accounts that exist are left alone. Owner only.
-create or replace function ensure_demo_accounts(p_password text) returns integer
+-- Accounts that exist are left alone, unless p_reset: then the demo accounts take the new password.
+-- Owner only.
+create or replace function ensure_demo_accounts(p_password text, p_reset boolean default false) returns integer
 language plpgsql
 set search_path = pg_catalog, public, pg_temp
 as $$
@@ -243,11 +244,15 @@ begin
     update auth.accounts a set role = 'admin', password_hash = v_hash where a.user_id = v_admin;
     v_added := v_added + 1;
   end if;
+  if p_reset then
+    update auth.accounts a set password_hash = v_hash
+     where lower(a.email) ~ '^(user\d+|admin)@blackjet\.example$';
+  end if;
   return v_added;
 end;
 $$;
 
-revoke execute on function ensure_demo_accounts(text) from public;
+revoke execute on function ensure_demo_accounts(text, boolean) from public;
 --> statement-breakpoint
 -- source: sql/privileges.sql
 -- Least privilege for the API process.

@@ -12,7 +12,7 @@ export interface RoundTripRequest {
   inboundFlightNumber: string;
   inboundDate: string;
   inboundSeat: number;
-  userId: number;
+  userId?: number;
 }
 
 export interface FieldProblem {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AuthConfig, authConfigFrom } from './auth/config.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,9 +44,16 @@ export interface Config {
    * `true`, a hop count, or addresses/`loopback`. Default off.
    */
   trustProxy: boolean | number | string;
+  /** Identity: AUTH_MODE and the AUTH_* variables (see src/auth/config.ts). */
+  auth: AuthConfig;
+  /** METRICS_PORT: serve /metrics on this port only (not on PORT). Default unset. */
+  metricsPort: number | undefined;
+  /** METRICS_TOKEN: /metrics on PORT needs `Authorization: Bearer <token>`. Default unset. */
+  metricsToken: string | undefined;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './configError.ts';
+import { ConfigError } from './configError.ts';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -62,7 +70,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
+    auth: authConfigFrom(env, { embedded: !databaseUrlFrom(env, 'DATABASE_URL') }),
+    metricsPort: env.METRICS_PORT ? portFrom(env, 'METRICS_PORT', 0) : undefined,
+    metricsToken: metricsTokenFrom(env),
   };
+}
+
+function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  return raw;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

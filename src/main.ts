@@ -7,6 +7,7 @@
  * pool, and stop the embedded database last. A second signal exits at once.
  */
 import pg from 'pg';
+import { prepareDemoIdentity } from './auth/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { EmbeddedStartError } from './db/embedded.ts';
 import { provisionDatabase } from './db/provision.ts';
@@ -32,6 +33,16 @@ async function main(): Promise<void> {
     await client.end();
   }
 
+  // The demo's signing key and accounts; with DATABASE_URL, AUTH_JWT_SECRET is required (loadConfig says so).
+  const { auth } = config;
+  let secret = auth.mode === 'jwt' ? auth.secret : undefined;
+  if (auth.mode === 'jwt' && database.embedded) {
+    const demo = await prepareDemoIdentity(config.dataDir, database.ownerUrl);
+    secret ??= demo.signingKey;
+    process.stdout.write(`demo accounts: user1@blackjet.example ... user20@blackjet.example (customers), admin@blackjet.example (admin); password: ${demo.password}\n`);
+  }
+  if (auth.mode === 'jwt' && !secret) throw new ConfigError('AUTH_JWT_SECRET is required with AUTH_MODE=jwt');
+
   const server = await startServer({
     databaseUrl: database.apiUrl,
     port: config.port,
@@ -39,7 +50,12 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     logger: log,
     app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    auth: auth.mode === 'jwt'
+      ? { ...auth, secret: secret! }
+      : auth,
+    metrics: { port: config.metricsPort, token: config.metricsToken },
   });
+  if (server.metricsUrl) log.info({ url: server.metricsUrl }, 'metrics served on their own port');
   log.info({ url: server.url }, 'BlackJet listening');
   process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);
 

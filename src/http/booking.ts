@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
 import { confirmedResult, failedResult, publishBookingResult } from '../realtime/bookingResults.ts';
 import type { BookingResult } from '../realtime/events.ts';
+import { callerOf, forbidden, mayActFor } from './access.ts';
 import { ApiError, apiErrorFromSqlState, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import { bookingBody, bookingNotFound } from './itineraries.ts';
@@ -21,8 +22,9 @@ import type { BookingConfirmation, BookingRequest } from './schemas.ts';
  * booking raises; replays say so in a header.
  */
 async function bookOnce(db: Db, trip: RoundTrip, request: BookingRequest, idempotencyKey: string) {
+  // The fingerprint is of the request as booked, user included: one user's key never replays another's booking.
   const outcome = await bookRoundTripIdempotent(db, trip, {
-    idempotencyKey, requestFingerprint: requestFingerprint(request),
+    idempotencyKey, requestFingerprint: requestFingerprint({ ...request, userId: trip.userId }),
   }).catch(rethrowFromDatabase);
   if ('booked' in outcome) return outcome;
   const { code, message, detail } = outcome.refused;
@@ -37,16 +39,20 @@ export function bookingRoutes(db: Db): Router {
 
   router.post('/api/flight/booking', async (req, res) => {
     const request = req.body as BookingRequest;
+    const caller = callerOf(res);
+    // Open contract: userId is required by the schema. With tokens: the caller's own unless given.
+    const userId = request.userId ?? (caller.kind === 'user' ? caller.userId : 0);
+    if (!mayActFor(caller, userId)) throw forbidden('Customers may only book for themselves: omit userId or give your own');
     const checked = checkRoundTrip(request);
     if (!checked.ok) throw validationError(checked.problems);
     // The validator has checked its format (OpenAPI header parameter).
     const socketId = req.get('x-socket-id');
     // A courtesy message to the client's socket: the HTTP answer does not wait for it, nor fail with it.
-    const tellSocket = (result: BookingResult) => {
-      publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
+    const tellSocket = (result: Omit<BookingResult, 'userId'>) => {
+      publishBookingResult(db, { ...result, userId }).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
     };
 
-    const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
+    const trip = { ...request, userId, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
     let booked: BookedRoundTrip;
     try {
@@ -76,6 +82,10 @@ export function bookingRoutes(db: Db): Router {
   // Cancellation answers with the booking as it now stands: status 'cancelled', cancelledAt set.
   router.delete('/api/flight/booking/:bookingId', async (req, res) => {
     const { bookingId } = req.params as { bookingId: string };
+    const caller = callerOf(res);
+    // Someone else's booking is answered as if it did not exist. Owners never change, so the check holds.
+    const booking = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
+    if (!booking || !mayActFor(caller, booking.userId)) throw bookingNotFound(bookingId);
     await cancelBooking(db, bookingId).catch(rethrowFromDatabase);
     const cancelled = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
     if (!cancelled) throw bookingNotFound(bookingId); // bookings are never deleted; kept for the type's sake

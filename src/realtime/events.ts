@@ -60,6 +60,8 @@ export interface BookingFailed {
 /** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
 export const BookingResult = Type.Object({
   socketId: Type.String({ minLength: 1, maxLength: 64 }),
+  /** The booking's user: with tokens, only a socket of that user gets the result. */
+  userId: Type.Optional(Type.Integer()),
   event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
   payload: Type.Object({}, { additionalProperties: true }),
 });

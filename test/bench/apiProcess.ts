@@ -12,7 +12,8 @@ const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZ
 // Warnings only: the per-request and per-booking info lines (LOG_LEVEL=info in production) would bury the
 // bench's table. BENCH_LOG_LEVEL=info measures with them.
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger });
+// The open contract: the bench measures booking, and its reference figures were taken without tokens.
+const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger, auth: { mode: 'none' } });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;

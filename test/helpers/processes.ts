@@ -14,7 +14,8 @@ export async function startApiProcess(databaseUrl: string, env: Record<string, s
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     // As operators run it: the API as the restricted role, migrations as the owner.
-    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', ...env },
+    // AUTH_MODE=none (the open contract) unless the test passes its own identity settings.
+    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -38,8 +38,9 @@ describe('every variable is checked, and a bad one is named', () => {
 
   it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
     const url = 'postgres://api:x@db:5432/blackjet';
-    assert.equal(loadConfig({ DATABASE_URL: url }).migrationDatabaseUrl, url);
-    assert.equal(loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
+    // AUTH_MODE=none: with DATABASE_URL, jwt mode needs AUTH_JWT_SECRET (test/unit/authConfig.test.ts).
+    assert.equal(loadConfig({ DATABASE_URL: url, AUTH_MODE: 'none' }).migrationDatabaseUrl, url);
+    assert.equal(loadConfig({ DATABASE_URL: url, AUTH_MODE: 'none', MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
   });
 
   const bad: [string, string][] = [
