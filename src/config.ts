@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
-    auth: authConfigFrom(env, { embedded: !databaseUrlFrom(env, 'DATABASE_URL') }),
+    auth: authConfigFrom(env),
     metricsPort: env.METRICS_PORT ? portFrom(env, 'METRICS_PORT', 0) : undefined,
     metricsToken: metricsTokenFrom(env),
   };

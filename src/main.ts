@@ -7,16 +7,17 @@
  * pool, and stop the embedded database last. A second signal exits at once.
  */
 import pg from 'pg';
-import { prepareDemoIdentity } from './auth/demo.ts';
+import { identitySettings, requireSigningKey } from './auth/settings.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
+import { EmbeddedStartError } from './provision/embedded.ts';
+import { provisionDatabase } from './provision/database.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { SeedError, seedIfEmpty } from './provision/seed.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  requireSigningKey(config);
   const database = await provisionDatabase(config);
   if (database.embedded) {
     log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
@@ -33,15 +34,7 @@ async function main(): Promise<void> {
     await client.end();
   }
 
-  // The demo's signing key and accounts; with DATABASE_URL, AUTH_JWT_SECRET is required (loadConfig says so).
-  const { auth } = config;
-  let secret = auth.mode === 'jwt' ? auth.secret : undefined;
-  if (auth.mode === 'jwt' && database.embedded) {
-    const demo = await prepareDemoIdentity(config.dataDir, database.ownerUrl);
-    secret ??= demo.signingKey;
-    process.stdout.write(`demo accounts: user1@blackjet.example ... user20@blackjet.example (customers), admin@blackjet.example (admin); password: ${demo.password}\n`);
-  }
-  if (auth.mode === 'jwt' && !secret) throw new ConfigError('AUTH_JWT_SECRET is required with AUTH_MODE=jwt');
+  const auth = await identitySettings(config, database);
 
   const server = await startServer({
     databaseUrl: database.apiUrl,
@@ -50,9 +43,7 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     logger: log,
     app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
-    auth: auth.mode === 'jwt'
-      ? { ...auth, secret: secret! }
-      : auth,
+    auth,
     metrics: { port: config.metricsPort, token: config.metricsToken },
   });
   if (server.metricsUrl) log.info({ url: server.metricsUrl }, 'metrics served on their own port');

@@ -188,7 +188,7 @@ describe('limits and metrics', () => {
       type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: doc.components.securitySchemes.bearerAuth.description,
     });
     for (const [path, method] of [['/api/flight/booking', 'post'], ['/api/flight/booking/{bookingId}', 'delete'],
-      ['/api/bookings/{bookingId}', 'get'], ['/api/users/{userId}/itineraries', 'get']]) {
+      ['/api/bookings/{bookingId}', 'get'], ['/api/users/{userId}/itineraries', 'get']] as const) {
       assert.deepEqual(doc.paths[path][method].security, [{ bearerAuth: [] }], `${method} ${path}`);
       assert.ok(doc.paths[path][method].responses[401], `${method} ${path} documents 401`);
     }

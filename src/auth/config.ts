@@ -2,8 +2,8 @@
  * Identity settings, from the environment (part of loadConfig()).
  *
  *   AUTH_MODE            jwt (default): bookings need an access token; none: the open contract of the spec
- *   AUTH_JWT_SECRET      HS256 key for the access tokens this API signs (at least 32 characters); required
- *                        with AUTH_MODE=jwt and DATABASE_URL. The embedded demo generates one.
+ *   AUTH_JWT_SECRET      HS256 key for the access tokens this API signs (at least 32 characters); a server
+ *                        with AUTH_MODE=jwt and DATABASE_URL needs it. The embedded demo generates one.
  *   AUTH_JWT_ISSUER      `iss` of our tokens. Default blackjet
  *   AUTH_JWT_AUDIENCE    `aud` of our tokens. Default blackjet-api
  *   AUTH_JWKS_URL        also accept an identity provider's tokens, checked against its JWKS
@@ -29,7 +29,10 @@ export interface JwksConfig {
 
 export interface JwtConfig {
   mode: 'jwt';
-  /** Undefined only for the embedded demo, which generates one into its data dir (see main.ts). */
+  /**
+   * Unset: the embedded demo generates one into its data dir; a server with DATABASE_URL refuses to start
+   * (requireSigningKey in settings.ts). The database tools (db:migrate, ...) need none.
+   */
   secret: string | undefined;
   issuer: string;
   audience: string;
@@ -41,7 +44,7 @@ export type AuthConfig = (JwtConfig | { mode: 'none' }) & {
   failedLoginsPerAccount: number;
 };
 
-export function authConfigFrom(env: NodeJS.ProcessEnv, { embedded }: { embedded: boolean }): AuthConfig {
+export function authConfigFrom(env: NodeJS.ProcessEnv): AuthConfig {
   const limits = {
     loginsPerIpPerMinute: wholeNumber(env, 'RATE_LIMIT_LOGINS_PER_IP', 30),
     failedLoginsPerAccount: wholeNumber(env, 'RATE_LIMIT_LOGINS_PER_ACCOUNT', 10),
@@ -51,10 +54,6 @@ export function authConfigFrom(env: NodeJS.ProcessEnv, { embedded }: { embedded:
   if (mode !== 'jwt') throw new ConfigError(`AUTH_MODE="${mode}" must be jwt or none`);
 
   const secret = env.AUTH_JWT_SECRET || undefined;
-  if (secret === undefined && !embedded) {
-    throw new ConfigError('AUTH_JWT_SECRET is required with AUTH_MODE=jwt (the default): a random string of at least '
-      + `${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 48\`); or AUTH_MODE=none for the open contract`);
-  }
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(`AUTH_JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   }

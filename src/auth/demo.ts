@@ -39,3 +39,4 @@ export async function prepareDemoIdentity(dataDir: string, ownerUrl: string): Pr
     await client.end();
   }
 }
+

@@ -13,7 +13,7 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { InvalidToken, type Tokens } from '../auth/tokens.ts';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { requireSigningKey } from '../../src/auth/settings.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const DATABASE_URL = 'postgres://api:x@db:5432/blackjet';
@@ -14,15 +15,17 @@ describe('identity configuration', () => {
   });
 
   it('jwt with DATABASE_URL and no signing key refuses to start, naming AUTH_JWT_SECRET', () => {
-    assert.throws(() => loadConfig({ DATABASE_URL }), named('AUTH_JWT_SECRET'));
+    assert.throws(() => requireSigningKey(loadConfig({ DATABASE_URL })), named('AUTH_JWT_SECRET'));
+    requireSigningKey(loadConfig({ DATABASE_URL, AUTH_MODE: 'none' })); // the database tools need no key either
     assert.throws(() => loadConfig({ DATABASE_URL, AUTH_JWT_SECRET: 'short' }), named('AUTH_JWT_SECRET'));
     const auth = loadConfig({ DATABASE_URL, AUTH_JWT_SECRET: SECRET }).auth;
     assert.deepEqual(auth.mode === 'jwt' && [auth.secret, auth.issuer, auth.audience], [SECRET, 'blackjet', 'blackjet-api']);
   });
 
   it('the embedded demo may start without a key (it generates one)', () => {
-    const auth = loadConfig({}).auth;
-    assert.equal(auth.mode === 'jwt' && auth.secret, undefined);
+    const config = loadConfig({});
+    requireSigningKey(config);
+    assert.equal(config.auth.mode === 'jwt' && config.auth.secret, undefined);
   });
 
   it('AUTH_JWKS_URL needs its issuer and audience', () => {

@@ -5,25 +5,30 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { ConfigError, loadConfig, PROJECT_ROOT } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
-import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { identitySettings, requireSigningKey } from '../auth/settings.ts';
+import { ConfigError, loadConfig, PROJECT_ROOT } from '../config.ts';
+import { EmbeddedStartError } from '../provision/embedded.ts';
+import { provisionDatabase } from '../provision/database.ts';
+import { log } from '../log.ts';
+import { SeedError, seedIfEmpty } from '../provision/seed.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  requireSigningKey(config);
   const database = await provisionDatabase(config);
   const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
   await client.connect();
   await seedIfEmpty(client, config.seedDir).finally(() => client.end());
   if (database.embedded) process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
+  // Both instances sign and check tokens with one key: the embedded demo's, or AUTH_JWT_SECRET.
+  const auth = await identitySettings(config, database);
+  const key = auth.mode === 'jwt' ? { AUTH_JWT_SECRET: auth.secret } : {};
 
   const instances: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i) },
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i), ...key },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 
