@@ -194,5 +194,9 @@ describe('limits and metrics', () => {
     }
     assert.equal(doc.paths['/api/flights'].get.security, undefined, 'flights are public');
     assert.ok(doc.paths['/api/auth/login'].post);
+    // Swagger UI gets the same document (its Authorize button comes from securitySchemes) and keeps the token.
+    const init = await (await fetch(`${api.url}/docs/swagger-ui-init.js`)).text();
+    assert.match(init, /"bearerAuth"/);
+    assert.match(init, /"persistAuthorization": true/);
   });
 });
