@@ -61,17 +61,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
   const listener = new SeatChangeListener(options.databaseUrl, logger);
-  let gateway: SeatGateway | undefined;
+  const tokens = options.auth.mode === 'jwt' ? new Tokens(options.auth) : undefined;
+  if (!tokens) logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Anyone can book, read and cancel any booking as any user (the open contract)');
+  const gateway = new SeatGateway({
+    db,
+    listener,
+    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    trustProxy: Boolean(options.app?.trustProxy),
+    corsOrigins: options.app?.corsOrigins,
+    tokens,
+    logger,
+  });
   const metrics = new Metrics({
     pool,
-    realtimeCounts: () => gateway?.counts() ?? { sockets: 0, subscriptions: 0 },
+    realtimeCounts: () => gateway.counts(),
     notificationQueueUsage: async () => {
       const { rows } = await db.execute<{ usage: number }>(sql`select pg_notification_queue_usage() as usage`);
       return Number(rows[0]?.usage ?? 0);
     },
   });
-  const tokens = options.auth.mode === 'jwt' ? new Tokens(options.auth) : undefined;
-  if (!tokens) logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Anyone can book, read and cancel any booking as any user (the open contract)');
   const metricsPort = options.metrics?.port;
   const metricsToken = options.metrics?.token;
   const metricsAccess = metricsPort !== undefined ? 'off' as const
@@ -109,16 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
     app(req, res);
   });
-  gateway = new SeatGateway(httpServer, {
-    db,
-    listener,
-    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
-    corsOrigins: options.app?.corsOrigins,
-    tokens,
-    logger,
-  });
+  gateway.attach(httpServer);
   // After the gateway's own listener, so the lag is measured at the emit.
   listener.on('seats', (change) => {
     metrics.notificationsRelayed.inc();
@@ -157,7 +157,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const openGateway = gateway;
 
   const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
@@ -165,7 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://localhost:${port}`,
     metricsUrl,
     httpServer,
-    gateway: openGateway,
+    gateway,
     listener,
     metrics,
     inFlight: () => active,
@@ -176,7 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const deadline = Date.now() + drainMs;
       while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
-      await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
+      await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
       metricsServer?.close();
       metricsServer?.closeAllConnections();

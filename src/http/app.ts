@@ -78,6 +78,17 @@ export function createApp(db: Db, options: AppOptions): Express {
   app.use(helmet({
     contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   }));
+  // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
+  // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', 'Authorization', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', 'WWW-Authenticate', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
   const metricsAccess = options.metricsAccess ?? 'open';
   if (options.metrics && metricsAccess !== 'off') {
     const { registry } = options.metrics;
@@ -98,16 +109,6 @@ export function createApp(db: Db, options: AppOptions): Express {
       windowMs: 60_000,
       limit: options.bookingsPerMinute,
       message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
-    }));
-  }
-
-  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
-  if (options.corsOrigins?.length) {
-    app.use(cors({
-      origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', 'Authorization', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', 'WWW-Authenticate', IDEMPOTENT_REPLAYED_HEADER],
-      maxAge: 600,
     }));
   }
 
