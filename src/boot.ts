@@ -3,13 +3,12 @@
  * chores): read the configuration, get a migrated database, seed it when empty, start the API, stop on
  * a signal, and turn a failure into one line for the problems a person can fix.
  */
-import pg from 'pg';
 import { identitySettings } from './auth/settings.ts';
 import { type Config, ConfigError } from './config.ts';
 import { log } from './log.ts';
-import { provisionDatabase, type ProvisionedDatabase } from './provision/database.ts';
+import { loadDemoDataIfWanted, provisionDatabase, type ProvisionedDatabase } from './provision/database.ts';
 import { EmbeddedStartError } from './provision/embedded.ts';
-import { SeedError, seedIfEmpty } from './provision/seed.ts';
+import { SeedError } from './provision/seed.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 /**
@@ -25,18 +24,15 @@ export function runEntryPoint(entry: () => Promise<void>, { exitWhenDone = false
   });
 }
 
-/** A migrated database (embedded unless DATABASE_URL), holding the seed data if it was empty. */
-export async function bootDatabase(config: Config): Promise<ProvisionedDatabase> {
-  const database = await provisionDatabase(config);
+/**
+ * A migrated database (embedded unless DATABASE_URL), with the demo data where it is wanted (see
+ * provision/database.ts: `serve` keeps an API instance to its own role unless asked for more).
+ */
+export async function bootDatabase(config: Config, purpose: 'setup' | 'serve'): Promise<ProvisionedDatabase> {
+  const database = await provisionDatabase(config, purpose);
   try {
-    const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-    await client.connect();
-    try {
-      const seeded = await seedIfEmpty(client, config.seedDir);
-      if (seeded) log.info({ ...seeded }, 'seeded an empty database');
-    } finally {
-      await client.end();
-    }
+    const seeded = await loadDemoDataIfWanted(config, database);
+    if (seeded) log.info({ ...seeded }, 'seeded an empty database');
   } catch (e) {
     await database.stop();
     throw e;

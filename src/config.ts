@@ -2,6 +2,7 @@
  * Configuration, from environment variables only, checked at start. A bad value stops the process
  * with a message that names the variable and what is wrong with it.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AuthConfig, authConfigFrom } from './auth/config.ts';
@@ -16,8 +17,13 @@ export interface Config {
    * sql/privileges.sql). Unset: run the embedded one.
    */
   databaseUrl: string | undefined;
-  /** MIGRATION_DATABASE_URL: the schema owner, for migrations and seeding. Default: DATABASE_URL. */
+  /**
+   * MIGRATION_DATABASE_URL: the schema owner. `npm run db:*` default to DATABASE_URL; an API instance
+   * migrates (and may load demo data) only when given it.
+   */
   migrationDatabaseUrl: string | undefined;
+  /** SEED: `demo` loads seed_data/ into an empty database on start (the embedded one always gets it). */
+  seed: 'demo' | undefined;
   /** BLACKJET_DATA_DIR: the embedded database's data dir. Default .data/postgres (git-ignored). */
   dataDir: string;
   /** EMBEDDED_PG_PORT: the embedded database's port. Default 54329. */
@@ -59,7 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: portFrom(env, 'PORT', 3000),
     databaseUrl: databaseUrlFrom(env, 'DATABASE_URL'),
-    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL') ?? databaseUrlFrom(env, 'DATABASE_URL'),
+    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL'),
+    seed: seedFrom(env),
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
@@ -83,12 +90,19 @@ function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
   return raw;
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function logLevelFrom(env: NodeJS.ProcessEnv): string {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL="${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function seedFrom(env: NodeJS.ProcessEnv): 'demo' | undefined {
+  const raw = env.SEED;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'demo') throw new ConfigError(`SEED="${raw}" is not known: set SEED=demo to load the demo data, or leave it unset`);
   return raw;
 }
 
@@ -104,7 +118,13 @@ function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
+  // Addresses or subnets, or Express's named ranges; anything else would only fail later, inside Express.
+  const isAddress = (entry: string) => {
+    const [address = '', prefix, extra] = entry.split('/');
+    return ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+      || (isIP(address) !== 0 && extra === undefined && (prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0));
+  };
+  if (raw.split(',').every((entry) => isAddress(entry.trim()))) return raw;
   throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
 }
 

@@ -1,6 +1,7 @@
 /**
- * `npm start`: database (embedded unless DATABASE_URL), migrations, seed data if the database is empty,
- * then the API on PORT (see boot.ts).
+ * `npm start`: the API on PORT (see boot.ts). Without DATABASE_URL it runs the embedded database and sets
+ * it up (migrations, the API role, demo data when empty); with DATABASE_URL it connects as that role only
+ * and migrates or loads demo data only when asked (MIGRATION_DATABASE_URL, SEED=demo).
  *
  * Shutdown on SIGTERM/SIGINT, in this order: stop accepting connections, let requests in flight finish
  * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
@@ -10,11 +11,13 @@ import { requireSigningKey } from './auth/settings.ts';
 import { bootDatabase, bootServer, runEntryPoint, stopOnSignal } from './boot.ts';
 import { loadConfig } from './config.ts';
 import { log } from './log.ts';
+import { assertPortAvailable } from './server.ts';
 
 runEntryPoint(async () => {
   const config = loadConfig();
   requireSigningKey(config);
-  const database = await bootDatabase(config);
+  await assertPortAvailable(config.port); // before the database starts: a busy port is a one-line message
+  const database = await bootDatabase(config, 'serve');
   const server = await bootServer(config, database).catch(async (e: unknown) => {
     await database.stop();
     throw e;

@@ -3,10 +3,11 @@
  * Socket.IO gateway on the same HTTP server, and metrics over all of it.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { type AuthRouteOptions } from './http/auth.ts';
 import { Tokens, type TokenSettings } from './auth/tokens.ts';
+import { ConfigError } from './config.ts';
 import { createDb, createPool } from './db/client.ts';
 import { type AppOptions, createApp } from './http/app.ts';
 import { log as processLog, type Logger } from './log.ts';
@@ -133,7 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await listener.start();
     await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
+      httpServer.once('error', (e) => reject(portError(e, options.port) ?? e));
       httpServer.listen(options.port, options.host, () => {
         httpServer.off('error', reject);
         resolve();
@@ -183,4 +184,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await pool.end();
     },
   };
+}
+
+/** A busy or forbidden HTTP port as the configuration mistake it is, naming PORT; undefined for other errors. */
+function portError(e: NodeJS.ErrnoException, port: number | undefined): ConfigError | undefined {
+  if (e.code === 'EADDRINUSE') return new ConfigError(`PORT=${port} is already in use: stop what listens there, or set PORT to a free port`);
+  if (e.code === 'EACCES') return new ConfigError(`PORT=${port} may not be opened by this user: set PORT to 1024 or above`);
+  return undefined;
+}
+
+/** Fails fast, before a database is started, when the HTTP port cannot be had (see portError). */
+export async function assertPortAvailable(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e: NodeJS.ErrnoException) => reject(portError(e, port) ?? e));
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_FILE } from '../src/auth/demo.ts';
+import { SECRETS_FILE } from '../src/provision/secrets.ts';
 import { PROJECT_ROOT } from '../src/config.ts';
 import { SPEC_EXAMPLE } from './helpers/api.ts';
 import { bearer } from './helpers/auth.ts';
@@ -90,7 +90,7 @@ describe('the embedded demo (npm start without DATABASE_URL)', () => {
     let token: string;
     try {
       assert.ok(first.password, first.output());
-      const mode = statSync(path.join(parent, 'pgdata', DEMO_FILE)).mode & 0o777;
+      const mode = statSync(path.join(parent, 'pgdata', SECRETS_FILE)).mode & 0o777;
       assert.equal(mode, 0o600);
       const login = await fetch(`${first.url}/api/auth/login`, {
         method: 'POST', headers: { 'content-type': 'application/json' },

@@ -19,11 +19,11 @@ export function requireSigningKey(config: Config): void {
  * The server's identity settings from the configuration; for the embedded demo in jwt mode, also its
  * signing key (unless AUTH_JWT_SECRET is set) and accounts, with the password printed for the developer.
  */
-export async function identitySettings(config: Config, database: { embedded: boolean; ownerUrl: string }): Promise<ServerOptions['auth']> {
+export async function identitySettings(config: Config, database: { embedded: boolean; ownerUrl?: string }): Promise<ServerOptions['auth']> {
   const { auth } = config;
   if (auth.mode === 'none') return auth;
   let secret = auth.secret;
-  if (database.embedded) {
+  if (database.embedded && database.ownerUrl) {
     const demo = await prepareDemoIdentity(config.dataDir, database.ownerUrl);
     secret ??= demo.signingKey;
     process.stdout.write('demo accounts: user<id>@blackjet.example for each seeded user (user1@blackjet.example, ...) and '

@@ -21,7 +21,7 @@ async function run(command: string | undefined): Promise<void> {
   if (command === 'create-api-role' && config.databaseUrl && !password) {
     throw new ConfigError('API_DB_PASSWORD is required: the password for the new blackjet_api role');
   }
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, 'setup');
   try {
     process.stdout.write('migrations applied\n');
     if (data) {

@@ -12,7 +12,7 @@ import { log } from '../log.ts';
 runEntryPoint(async () => {
   const config = loadConfig();
   requireSigningKey(config);
-  const database = await bootDatabase(config);
+  const database = await bootDatabase(config, 'setup');
   // Both instances sign and check tokens with one key: the embedded demo's, or AUTH_JWT_SECRET.
   const auth = await identitySettings(config, database);
   const key = auth.mode === 'jwt' ? { AUTH_JWT_SECRET: auth.secret } : {};
@@ -21,7 +21,8 @@ runEntryPoint(async () => {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i), ...key },
+    // The instances get the API role only: migrations and demo data were done above, as the owner.
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i), ...key },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 

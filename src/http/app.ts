@@ -75,8 +75,12 @@ export function createApp(db: Db, options: AppOptions): Express {
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
   // Security headers. Swagger UI at /docs loads its own scripts and inline styles from this origin.
+  // No `upgrade-insecure-requests`: opened as http://<ip>:3000/docs (no TLS in front), the browser would
+  // fetch the page's scripts over https and show a blank page. Where TLS ends at a proxy, HSTS still applies.
   app.use(helmet({
-    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    contentSecurityPolicy: {
+      directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+    },
   }));
   // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
   // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.

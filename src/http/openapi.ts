@@ -197,7 +197,7 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
             + 'or 503: the same key may be used again after those.',
           parameters: [{
             name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
-            description: IdempotencyKey.description, schema: plain(IdempotencyKey), example: IdempotencyKey.examples[0],
+            description: IdempotencyKey.description, schema: plain(IdempotencyKey),
           }, {
             name: 'X-Socket-Id', in: 'header', required: false,
             description: 'A Socket.IO socket id of the caller: that socket also receives booking_confirmed or '

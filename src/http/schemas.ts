@@ -47,8 +47,9 @@ export const IdempotencyKey = Type.String({
   minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$',
   description: 'A key of your choosing (1-255 visible ASCII characters) naming one booking attempt. A retry with '
     + 'the same key and the same body replays the first answer (201, 404 or 409) instead of booking again; the '
-    + 'same key with another body is a 422. Keys are remembered for 24 hours.',
-  examples: ['5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d'],
+    + 'same key with another body is a 422. Keys are remembered for 24 hours. Use a new one (a fresh UUID) per attempt.',
+  // No example on purpose: Swagger UI's "Try it out" would pre-fill it, and every first Execute would
+  // replay an old answer (or a 422) instead of booking.
 });
 
 const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat });

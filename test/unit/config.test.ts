@@ -34,13 +34,14 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(config.bookingsPerMinute, 60);
     assert.equal(config.maxConnectionsPerIp, 100);
     assert.equal(config.trustProxy, false);
+    assert.equal(config.seed, undefined);
+    assert.equal(loadConfig({ SEED: 'demo' }).seed, 'demo');
   });
 
-  it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
+  it('MIGRATION_DATABASE_URL is only what is set: an API instance is not handed the owner by default', () => {
     const url = 'postgres://api:x@db:5432/blackjet';
-    // AUTH_MODE=none: with DATABASE_URL, jwt mode needs AUTH_JWT_SECRET (test/unit/authConfig.test.ts).
-    assert.equal(loadConfig({ DATABASE_URL: url, AUTH_MODE: 'none' }).migrationDatabaseUrl, url);
-    assert.equal(loadConfig({ DATABASE_URL: url, AUTH_MODE: 'none', MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
+    assert.equal(loadConfig({ DATABASE_URL: url }).migrationDatabaseUrl, undefined);
+    assert.equal(loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
   });
 
   const bad: [string, string][] = [
@@ -48,7 +49,7 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['TRUST_PROXY', 'maybe'], ['TRUST_PROXY', '10.0.0.0/8, nearby'], ['LOG_LEVEL', 'bogus'], ['SEED', 'yes'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
@@ -60,5 +61,6 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.equal(loadConfig({ TRUST_PROXY: '::1, fd00::/8, 192.168.1.1/255.255.255.0' }).trustProxy, '::1, fd00::/8, 192.168.1.1/255.255.255.0');
   });
 });
