@@ -6,8 +6,11 @@
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
 --     book_round_trips, cancel_booking, purge_expired_idempotency_keys;
 --   - read what it serves: flights, seats, bookings, the itineraries view, and users' ids (not names);
+--   - execute the account functions (sql/accounts.sql), also `security definer`: register_account, login,
+--     refresh_session, logout;
 --   - LISTEN and NOTIFY (allowed to every role).
--- It may not insert, update or delete any table directly, nor read idempotency_keys or users' names.
+-- It may not insert, update or delete any table directly, nor read idempotency_keys or users' names, nor
+-- anything in schema auth (emails, password hashes, refresh tokens).
 -- DBAs connect as the owner and keep every right.
 
 -- Functions are executable by every role unless revoked; the writing ones are for the roles granted below.
@@ -16,7 +19,11 @@ revoke execute on function
   book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
   book_round_trips(jsonb),
   cancel_booking(uuid),
-  purge_expired_idempotency_keys(integer)
+  purge_expired_idempotency_keys(integer),
+  register_account(text, text, text, text),
+  login(text, text, interval),
+  refresh_session(text),
+  logout(text)
   from public;
 
 create or replace function grant_api_privileges(p_role name) returns void
@@ -33,7 +40,11 @@ begin
       book_round_trips(jsonb),
       cancel_booking(uuid),
       purge_expired_idempotency_keys(integer),
-      available_seats(integer)
+      available_seats(integer),
+      register_account(text, text, text, text),
+      login(text, text, interval),
+      refresh_session(text),
+      logout(text)
     to %I$grant$, p_role);
 end;
 $$;

@@ -3,6 +3,7 @@
  * chores): read the configuration, get a migrated database, seed it when empty, start the API, stop on
  * a signal, and turn a failure into one line for the problems a person can fix.
  */
+import { identitySettings } from './auth/settings.ts';
 import { type Config, ConfigError } from './config.ts';
 import { log } from './log.ts';
 import { loadDemoDataIfWanted, provisionDatabase, type ProvisionedDatabase } from './provision/database.ts';
@@ -44,7 +45,7 @@ export async function bootDatabase(config: Config, purpose: 'setup' | 'serve'): 
   return database;
 }
 
-/** One API instance on the database, as configured. */
+/** One API instance on the database, as configured (identity: auth/settings.ts). */
 export async function bootServer(config: Config, database: ProvisionedDatabase): Promise<RunningServer> {
   const server = await startServer({
     databaseUrl: database.apiUrl,
@@ -54,7 +55,10 @@ export async function bootServer(config: Config, database: ProvisionedDatabase):
     booking: config.booking,
     logger: log,
     app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    auth: await identitySettings(config, database),
+    metrics: { port: config.metricsPort, token: config.metricsToken },
   });
+  if (server.metricsUrl) log.info({ url: server.metricsUrl }, 'metrics served on their own port');
   log.info({ url: server.url }, 'BlackJet listening');
   process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);
   return server;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
 import { DEFAULT_POOL_SIZE } from './db/client.ts';
+import { type AuthConfig, authConfigFrom } from './auth/config.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,9 +57,16 @@ export interface Config {
    * BOOKING_CONNECTIONS: booking transactions running at once (1 or more, at most the pool). Default 4.
    */
   booking: { maxBatch: number; connections: number };
+  /** Identity: AUTH_MODE and the AUTH_* variables (see src/auth/config.ts). */
+  auth: AuthConfig;
+  /** METRICS_PORT: serve /metrics on this port only (not on PORT). Default unset. */
+  metricsPort: number | undefined;
+  /** METRICS_TOKEN: /metrics on PORT needs `Authorization: Bearer <token>`. Default unset. */
+  metricsToken: string | undefined;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from './configError.ts';
+import { ConfigError } from './configError.ts';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -80,7 +88,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBatch: integerBetween(env, 'BOOKING_BATCH_MAX', DEFAULT_BOOKING_BATCH_MAX, 1, BOOKING_BATCH_LIMIT),
       connections: integerBetween(env, 'BOOKING_CONNECTIONS', DEFAULT_BOOKING_CONNECTIONS, 1, DEFAULT_POOL_SIZE),
     },
+    auth: authConfigFrom(env),
+    metricsPort: env.METRICS_PORT ? portFrom(env, 'METRICS_PORT', 0) : undefined,
+    metricsToken: metricsTokenFrom(env),
   };
+}
+
+function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  return raw;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -7,6 +7,7 @@
  * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
  * pool, and stop the embedded database last. A second signal exits at once.
  */
+import { requireSigningKey } from './auth/settings.ts';
 import { bootDatabase, bootServer, runEntryPoint, stopOnSignal } from './boot.ts';
 import { loadConfig } from './config.ts';
 import { log } from './log.ts';
@@ -14,6 +15,7 @@ import { assertPortAvailable } from './server.ts';
 
 runEntryPoint(async () => {
   const config = loadConfig();
+  requireSigningKey(config);
   await assertPortAvailable(config.port); // before the database starts: a busy port is a one-line message
   const database = await bootDatabase(config, 'serve');
   const server = await bootServer(config, database).catch(async (e: unknown) => {

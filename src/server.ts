@@ -5,6 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
+import { type AuthRouteOptions } from './http/auth.ts';
+import { Tokens, type TokenSettings } from './auth/tokens.ts';
 import { ConfigError } from './config.ts';
 import { BookingQueue, type BookingQueueOptions, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
 import { createDb, createPool } from './db/client.ts';
@@ -27,6 +29,16 @@ export interface ServerOptions {
   logger?: Logger;
   /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
   app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>;
+  /**
+   * Identity: `{ mode: 'none' }` (the open contract) or `{ mode: 'jwt', secret, issuer, audience, jwks? }`.
+   * Required: no server gets the open contract by accident.
+   */
+  auth: ({ mode: 'none' } | ({ mode: 'jwt' } & TokenSettings)) & AuthRouteOptions;
+  /**
+   * /metrics: `port` serves it on its own port (and not on the API's); else `token` protects it on the API's
+   * port; else it is open on the API's port with AUTH_MODE=none and not served with jwt.
+   */
+  metrics?: { port?: number; token?: string };
 }
 
 export interface RunningServer {
@@ -35,6 +47,8 @@ export interface RunningServer {
   gateway: SeatGateway;
   listener: SeatChangeListener;
   metrics: Metrics;
+  /** The /metrics URL when it has its own port (METRICS_PORT). */
+  metricsUrl?: string;
   /** HTTP requests being answered right now. */
   inFlight(): number;
   /**
@@ -52,12 +66,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
   const listener = new SeatChangeListener(options.databaseUrl, logger);
+  const tokens = options.auth.mode === 'jwt' ? new Tokens(options.auth) : undefined;
+  if (!tokens) logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Anyone can book, read and cancel any booking as any user (the open contract)');
   const gateway = new SeatGateway({
     db,
     listener,
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     trustProxy: Boolean(options.app?.trustProxy),
+    corsOrigins: options.app?.corsOrigins,
+    tokens,
     logger,
   });
   const metrics = new Metrics({
@@ -68,12 +86,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return Number(rows[0]?.usage ?? 0);
     },
   });
+  const metricsPort = options.metrics?.port;
+  const metricsToken = options.metrics?.token;
+  const metricsAccess = metricsPort !== undefined ? 'off' as const
+    : metricsToken ? { token: metricsToken }
+      : tokens ? 'off' as const : 'open' as const;
+  if (tokens && metricsPort === undefined && !metricsToken) logger.warn('/metrics is not served: set METRICS_PORT or METRICS_TOKEN');
   const app = createApp(db, {
     ...options.app,
     bookingQueue: new BookingQueue(db, { ...(options.booking ?? DEFAULT_BOOKING), onBatch: (size) => metrics.bookingBatchSize.observe(size) }),
     logger,
     metrics,
+    metricsAccess,
+    auth: {
+      tokens,
+      loginsPerIpPerMinute: options.auth.loginsPerIpPerMinute,
+      failedLoginsPerAccount: options.auth.failedLoginsPerAccount,
+    },
     isListenerConnected: () => listener.isConnected(),
+  });
+  // Metrics on their own port: reachable by the scraper's network only, never through the public one.
+  const metricsServer = metricsPort === undefined ? undefined : createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+    }, () => res.writeHead(500).end());
   });
 
   let active = 0;
@@ -105,7 +145,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         resolve();
       });
     });
+    if (metricsServer) {
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once('error', reject);
+        metricsServer.listen(metricsPort, options.host, () => {
+          metricsServer.off('error', reject);
+          resolve();
+        });
+      });
+    }
   } catch (e) {
+    httpServer.close();
+    metricsServer?.close();
     await gateway.close();
     await listener.close();
     await pool.end();
@@ -113,8 +164,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const { port } = httpServer.address() as AddressInfo;
 
+  const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
+
   return {
     url: `http://localhost:${port}`,
+    metricsUrl,
     httpServer,
     gateway,
     listener,
@@ -129,6 +183,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
       await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       await listener.close();
       await pool.end();
     },

@@ -29,7 +29,8 @@ async function emptyDatabase(): Promise<[string, () => Promise<void>]> {
 }
 
 const run = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', ...args], {
-  cwd: PROJECT_ROOT, env: { ...process.env, MIGRATION_DATABASE_URL: '', SEED: '', ...env }, encoding: 'utf8', timeout: 120_000,
+  // AUTH_MODE=none: the open contract (identity at start is test/auth-startup.test.ts).
+  cwd: PROJECT_ROOT, env: { ...process.env, MIGRATION_DATABASE_URL: '', SEED: '', AUTH_MODE: 'none', ...env }, encoding: 'utf8', timeout: 120_000,
 });
 
 describe('an API instance with only the API role', () => {

@@ -25,7 +25,8 @@ interface Started {
 /** Spawns `command` in its own process group (as a shell runs a job) and waits for "listening on". */
 async function startUntilListening(command: string[], env: Record<string, string>): Promise<Started> {
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    // AUTH_MODE=none: the open contract (identity at start is test/auth-startup.test.ts).
+    cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', AUTH_MODE: 'none', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -33,6 +33,8 @@ export interface BookingFailed {
 /** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
 export const BookingResult = Type.Object({
   socketId: Type.String({ minLength: 1, maxLength: 64 }),
+  /** The booking's user: with tokens, only a socket signed in as that user gets the result. */
+  userId: Type.Optional(Type.Integer()),
   event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
   payload: Type.Object({}, { additionalProperties: true }),
 });
@@ -43,10 +45,10 @@ export const checkBookingResult = TypeCompiler.Compile(BookingResult);
  * The socket message for an outcome; none for a failure on our side (5xx): the client retries over
  * HTTP, and its socket learns nothing it could act on.
  */
-export function bookingResultFor(socketId: string, outcome: BookingOutcome): BookingResult | undefined {
+export function bookingResultFor(socketId: string, outcome: BookingOutcome, userId?: number): BookingResult | undefined {
   if (outcome.kind === 'confirmed') {
     const payload: BookingConfirmed = { bookingId: outcome.bookingId, outbound: outcome.outbound, inbound: outcome.inbound };
-    return { socketId, event: 'booking_confirmed', payload: { ...payload } };
+    return { socketId, userId, event: 'booking_confirmed', payload: { ...payload } };
   }
   if (outcome.status >= 500) return undefined;
   const payload: BookingFailed = {
@@ -55,7 +57,7 @@ export function bookingResultFor(socketId: string, outcome: BookingOutcome): Boo
     conflictingSeat: outcome.conflict ? { flightNumber: outcome.conflict.flightNumber, seat: outcome.conflict.seat } : null,
     availableSeats: outcome.availableSeats,
   };
-  return { socketId, event: 'booking_failed', payload: { ...payload } };
+  return { socketId, userId, event: 'booking_failed', payload: { ...payload } };
 }
 
 export async function publishBookingResult(db: Db, result: BookingResult): Promise<void> {

@@ -4,20 +4,25 @@
  * of both: PostgreSQL is all they share. Uses the embedded database unless DATABASE_URL is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { identitySettings, requireSigningKey } from '../auth/settings.ts';
 import { bootDatabase, runEntryPoint, stopOnSignal } from '../boot.ts';
 import { loadConfig, PROJECT_ROOT } from '../config.ts';
 import { log } from '../log.ts';
 
 runEntryPoint(async () => {
   const config = loadConfig();
+  requireSigningKey(config);
   const database = await bootDatabase(config, 'setup');
+  // Both instances sign and check tokens with one key: the embedded demo's, or AUTH_JWT_SECRET.
+  const auth = await identitySettings(config, database);
+  const key = auth.mode === 'jwt' ? { AUTH_JWT_SECRET: auth.secret } : {};
 
   const instances: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
     // The instances get the API role only: migrations and demo data were done above, as the owner.
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i) },
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i), ...key },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 

@@ -8,21 +8,25 @@
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import { BookingQueue } from '../db/bookingQueue.ts';
+import type { Tokens } from '../auth/tokens.ts';
 import type { Db } from '../db/client.ts';
 import { log, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { authenticate, unauthorized } from './access.ts';
+import { authRoutes, type AuthRouteOptions } from './auth.ts';
 import { bookingRoutes } from './booking.ts';
-import { ApiError, errorHandler, methodNotAllowed, notFound } from './errors.ts';
+import { errorHandler, methodNotAllowed, notFound } from './errors.ts';
 import { flightRoutes } from './flights.ts';
 import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
 import { bookingAttempts, requestLogging } from './observability.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { limiter } from './rateLimits.ts';
 
 export const BODY_LIMIT = '16kb';
 
@@ -47,6 +51,16 @@ export interface AppOptions {
   trustProxy?: boolean | number | string;
   /** The booking queue (BOOKING_BATCH_MAX, BOOKING_CONNECTIONS). Default: one with the default sizes. */
   bookingQueue?: BookingQueue;
+  /**
+   * Identity. `tokens` set: AUTH_MODE=jwt (operations on bookings need a token, /api/auth/* exists).
+   * Unset: AUTH_MODE=none, the open contract. Required, so that no caller gets the open contract by accident.
+   */
+  auth: { tokens: Tokens | undefined } & AuthRouteOptions;
+  /**
+   * GET /metrics on this app: 'open', { token } (Bearer METRICS_TOKEN), or 'off' (served elsewhere, on
+   * METRICS_PORT, or not at all). Default 'open'. Needs `metrics`.
+   */
+  metricsAccess?: 'open' | 'off' | { token: string };
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
@@ -75,9 +89,14 @@ function constantHeaders(middleware: RequestHandler): RequestHandler {
   };
 }
 
-export function createApp(db: Db, options: AppOptions = {}): Express {
+/** Compares a presented secret with the expected one in constant time (both hashed to the same length). */
+const sameSecret = (presented: string, expected: string) =>
+  timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());
+
+export function createApp(db: Db, options: AppOptions): Express {
   const app = express();
-  const openApiDocument = buildOpenApiDocument();
+  const { tokens } = options.auth;
+  const openApiDocument = buildOpenApiDocument({ authMode: tokens ? 'jwt' : 'none' });
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
@@ -94,34 +113,32 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   if (options.corsOrigins?.length) {
     app.use(cors({
       origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      allowedHeaders: ['Content-Type', 'Authorization', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', 'WWW-Authenticate', IDEMPOTENT_REPLAYED_HEADER],
       maxAge: 600,
     }));
   }
 
-  if (options.metrics) {
+  const metricsAccess = options.metricsAccess ?? 'open';
+  if (options.metrics && metricsAccess !== 'off') {
     const { registry } = options.metrics;
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', async (req, res) => {
+      if (typeof metricsAccess === 'object') {
+        const presented = /^Bearer +(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+        if (!presented || !sameSecret(presented, metricsAccess.token)) throw unauthorized('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      }
       res.type(registry.contentType).send(await registry.metrics());
     });
     app.all('/metrics', methodNotAllowed('GET'));
-    app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
   }
+  if (options.metrics) app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
+  // Who is asking, before the rate limits (which key on the user when there is one) and every route.
+  app.use(authenticate(tokens));
   if (options.bookingsPerMinute) {
-    app.post('/api/flight/booking', rateLimit({
+    app.post('/api/flight/booking', limiter({
       windowMs: 60_000,
       limit: options.bookingsPerMinute,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (req, _res, next) => {
-        const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-        next(new ApiError(429, {
-          error: 'rate_limited',
-          message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
-        }, { 'Retry-After': String(seconds) }));
-      },
+      message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
     }));
   }
 
@@ -134,7 +151,8 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.all('/openapi.json', methodNotAllowed('GET'));
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
+  // persistAuthorization: a token given to Authorize survives a reload of /docs.
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument, { swaggerOptions: { persistAuthorization: true } }));
 
   // Only the operations that take a body (POST) read one: a body sent with a GET or DELETE is ignored.
   const parseJson = express.json({ limit: BODY_LIMIT });
@@ -143,10 +161,12 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
     apiSpec: structuredClone(openApiDocument) as never,
     validateRequests: { allErrors: true },
     validateResponses: false,
+    validateSecurity: false, // access.ts decides, with the token checked (the validator would only see a header)
     fileUploader: false,
     ignorePaths: isOutsideContract,
   }));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
+  if (tokens) app.use(authRoutes(db, tokens, options.auth));
   app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
   app.use(flightRoutes(db));
   app.use(itineraryRoutes(db));

@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
 import type { BookingOutcome } from '../domain/bookingOutcome.ts';
 import { checkRoundTrip } from '../domain/bookingRules.ts';
+import { callerOf, forbidden, mayActFor } from './access.ts';
 import { ApiError, apiErrorFromSqlState, refusedOutcome, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import { bookingBody, bookingNotFound } from './itineraries.ts';
@@ -33,23 +34,31 @@ export function bookingRoutes(db: Db, queue: BookingQueue): Router {
 
   router.post('/api/flight/booking', async (req, res) => {
     const request = req.body as BookingRequest;
-    const checked = checkRoundTrip(request);
-    if (!checked.ok) throw validationError(checked.problems);
     // The validator has checked its format (OpenAPI header parameter).
     const socketId = req.get('x-socket-id');
     // The outcome goes to the attempt's log line and metrics, and as a courtesy message to the client's
     // socket: the HTTP answer does not wait for that message, nor fail with it.
     const report = (outcome: BookingOutcome) => {
       reportBookingOutcome(req, outcome);
-      const result = socketId ? bookingResultFor(socketId, outcome) : undefined;
+      const result = socketId ? bookingResultFor(socketId, outcome, userId) : undefined;
       if (result) {
         publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
       }
     };
 
-    const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
+    const caller = callerOf(res);
+    // Open contract: userId is required by the schema. With tokens: the caller's own unless given.
+    const userId = request.userId ?? (caller.kind === 'user' ? caller.userId : 0);
+    if (!mayActFor(caller, userId)) throw forbidden('Customers may only book for themselves: omit userId or give your own');
+    const checked = checkRoundTrip(request);
+    if (!checked.ok) throw validationError(checked.problems);
+
+    const trip = { ...request, userId, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
-    const idempotency = idempotencyKey === undefined ? undefined : { idempotencyKey, requestFingerprint: requestFingerprint(request) };
+    // The fingerprint is of the request as booked, user included: one user's key never replays another's booking.
+    const idempotency = idempotencyKey === undefined
+      ? undefined
+      : { idempotencyKey, requestFingerprint: requestFingerprint({ ...request, userId }) };
     let booked: BookedRoundTrip;
     let replayed = false;
     try {
@@ -81,6 +90,10 @@ export function bookingRoutes(db: Db, queue: BookingQueue): Router {
   // Cancellation answers with the booking as it now stands: status 'cancelled', cancelledAt set.
   router.delete('/api/flight/booking/:bookingId', async (req, res) => {
     const { bookingId } = req.params as { bookingId: string };
+    const caller = callerOf(res);
+    // Someone else's booking is answered as if it did not exist. Owners never change, so the check holds.
+    const booking = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
+    if (!booking || !mayActFor(caller, booking.userId)) throw bookingNotFound(bookingId);
     await cancelBooking(db, bookingId).catch(rethrowFromDatabase);
     const cancelled = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
     if (!cancelled) throw bookingNotFound(bookingId); // bookings are never deleted; kept for the type's sake

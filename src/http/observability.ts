@@ -108,7 +108,8 @@ export function bookingAttempts(metrics: Metrics, logger: Logger): RequestHandle
           ...(leg ? { conflictLeg: leg } : {}),
           outbound: { flightNumber: pick('outboundFlightNumber'), date: pick('outboundDate'), seat: pick('outboundSeat') },
           inbound: { flightNumber: pick('inboundFlightNumber'), date: pick('inboundDate'), seat: pick('inboundSeat') },
-          userId: pick('userId'),
+          // With tokens the body may leave userId out: then it is the caller's (res.locals.caller, access.ts).
+          userId: pick('userId') ?? (res.locals.caller as { userId?: number } | undefined)?.userId?.toString(),
           bookingId: reported?.kind === 'confirmed' ? reported.bookingId : undefined,
           replayed: reported?.replayed || undefined,
           latencyMs: Math.round(seconds * 10_000) / 10,

@@ -9,7 +9,8 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import { SOCKET_ID_PATTERN } from '../domain/wire.ts';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
-  FlightPage, Health, IdempotencyKey, ItineraryQuery, Readiness, SeatMap, SeatMapQuery, UserPath,
+  FlightPage, Health, IdempotencyKey, ItineraryQuery, LoginRequest, Readiness, RefreshRequest, Registered,
+  RegisterRequest, SeatMap, SeatMapQuery, TokenPair, UserPath,
 } from './schemas.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
@@ -66,6 +67,19 @@ const sharedResponses = {
   },
 };
 
+/** With AUTH_MODE=jwt: the bearer scheme (Swagger UI's Authorize button) and its two refusals. */
+const identityResponses = {
+  Unauthorized: {
+    ...errorResponse('No access token where one is needed, or one that is invalid: bad signature, expired, wrong audience', {
+      error: 'unauthorized', message: 'The access token has expired',
+    }),
+    headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="blackjet", error="invalid_token"' } },
+  },
+  Forbidden: errorResponse('The token is valid but may not act for that user (only admins act for others)', {
+    error: 'forbidden', message: 'Customers may only book for themselves',
+  }),
+};
+
 const flightNotFound = errorResponse('No such flight on that date', {
   error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
 });
@@ -80,8 +94,29 @@ const commonErrors = {
   503: responseRef('ServiceUnavailable'),
 };
 
-export function buildOpenApiDocument() {
-  return {
+export interface DocumentOptions {
+  /** jwt (default): bearer security on the operations that need it, userId optional in a booking. */
+  authMode?: 'jwt' | 'none';
+}
+
+export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {}) {
+  const jwt = authMode === 'jwt';
+  /** An operation that needs a token: the security requirement and the 401 (and 403 when it applies). */
+  const secured = (forbiddenApplies: boolean) => (jwt
+    ? {
+      security: [{ bearerAuth: [] }],
+      responses: { 401: responseRef('Unauthorized'), ...(forbiddenApplies ? { 403: responseRef('Forbidden') } : {}) },
+    }
+    : { responses: {} });
+  /** Public operations still refuse an invalid token (a valid one is not needed). */
+  const publicOperation = jwt ? { 401: responseRef('Unauthorized') } : {};
+  const bookingRequestSchema = plain(BookingRequest) as { required: string[] };
+  if (!jwt) bookingRequestSchema.required = [...bookingRequestSchema.required, 'userId'];
+  const book = secured(true);
+  const cancel = secured(false);
+  const read = secured(false);
+  const list = secured(true);
+  const doc = {
     openapi: '3.1.0',
     info: {
       title: 'BlackJet booking API',
@@ -129,6 +164,7 @@ export function buildOpenApiDocument() {
           parameters: parameters('query', FlightListQuery),
           responses: {
             200: jsonResponse('A page of flights', 'FlightPage'),
+            ...publicOperation,
             ...commonErrors,
           },
         },
@@ -142,6 +178,7 @@ export function buildOpenApiDocument() {
           responses: {
             200: jsonResponse('The seat map', 'SeatMap'),
             404: flightNotFound,
+            ...publicOperation,
             ...commonErrors,
           },
         },
@@ -151,7 +188,9 @@ export function buildOpenApiDocument() {
           operationId: 'bookRoundTrip',
           tags: ['bookings'],
           summary: 'Book a round trip: both seats, or neither',
-          description: `With an \`${IDEMPOTENCY_KEY_HEADER}\` header, a retry is safe: the first answer (201, or the 404/409 `
+          ...(jwt ? { security: book.security } : {}),
+          description: `${jwt ? 'Needs an access token. `userId` may be omitted (the caller\'s own); a customer '
+            + 'giving another user\'s id gets 403, an admin may book for anyone. ' : ''}With an \`${IDEMPOTENCY_KEY_HEADER}\` header, a retry is safe: the first answer (201, or the 404/409 `
             + 'of the booking rules) is stored with the key in the booking\'s transaction and replayed, for 24 hours, to '
             + 'every request with the same key and body, marked by `Idempotent-Replayed: true`. A duplicate sent while '
             + 'the first is still running waits for it and gets its answer. Nothing is stored for 400, 413, 415, 422 '
@@ -178,6 +217,7 @@ export function buildOpenApiDocument() {
               },
             },
             400: responseRef('ValidationError'),
+            ...book.responses,
             404: errorResponse('Unknown flight or user', {
               error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
             }),
@@ -206,10 +246,13 @@ export function buildOpenApiDocument() {
           operationId: 'cancelBooking',
           tags: ['bookings'],
           summary: 'Cancel a booking: both seats are freed at once, the booking stays as cancelled',
-          description: 'Subscribers of both flights get one seats_updated each, naming the released seat.',
+          description: 'Subscribers of both flights get one seats_updated each, naming the released seat.'
+            + (jwt ? ' Only the booking\'s user or an admin may: anyone else gets 404, as if it did not exist.' : ''),
+          ...(jwt ? { security: cancel.security } : {}),
           parameters: parameters('path', BookingPath),
           responses: {
             200: jsonResponse('Cancelled: the booking, with status cancelled and cancelledAt', 'Booking'),
+            ...cancel.responses,
             404: bookingNotFound,
             409: errorResponse('The booking was already cancelled', {
               error: 'already_cancelled', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 is already cancelled',
@@ -223,9 +266,11 @@ export function buildOpenApiDocument() {
           operationId: 'getBooking',
           tags: ['bookings'],
           summary: 'A booking with both legs and its status',
+          ...(jwt ? { description: 'Only the booking\'s user or an admin sees it: anyone else gets 404.', security: read.security } : {}),
           parameters: parameters('path', BookingPath),
           responses: {
             200: jsonResponse('The booking', 'Booking'),
+            ...read.responses,
             404: bookingNotFound,
             ...commonErrors,
           },
@@ -236,9 +281,11 @@ export function buildOpenApiDocument() {
           operationId: 'listUserItineraries',
           tags: ['bookings'],
           summary: 'A user\'s bookings, newest first, cancelled ones included',
+          ...(jwt ? { description: 'Only that user or an admin: another user\'s id gets 403.', security: list.security } : {}),
           parameters: [...parameters('path', UserPath), ...parameters('query', ItineraryQuery)],
           responses: {
             200: jsonResponse('A page of the user\'s bookings', 'BookingPage'),
+            ...list.responses,
             404: userNotFound,
             ...commonErrors,
           },
@@ -247,7 +294,7 @@ export function buildOpenApiDocument() {
     },
     components: {
       schemas: {
-        BookingRequest: plain(BookingRequest),
+        BookingRequest: bookingRequestSchema,
         BookingConfirmation: plain(BookingConfirmation),
         Booking: plain(Booking),
         BookingPage: plain(BookingPage),
@@ -257,7 +304,91 @@ export function buildOpenApiDocument() {
         Readiness: plain(Readiness),
         Error: plain(ErrorBody),
       },
-      responses: sharedResponses,
+      responses: { ...sharedResponses, ...(jwt ? identityResponses : {}) },
+      ...(jwt ? {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+            description: 'An access token from POST /api/auth/login (or from the configured identity provider)',
+          },
+        },
+      } : {}),
+    },
+  };
+  if (jwt) Object.assign(doc.paths, identityPaths());
+  if (jwt) doc.tags.push({ name: 'identity', description: 'Accounts and tokens' });
+  if (jwt) Object.assign(doc.components.schemas, {
+    RegisterRequest: plain(RegisterRequest), Registered: plain(Registered), LoginRequest: plain(LoginRequest),
+    RefreshRequest: plain(RefreshRequest), TokenPair: plain(TokenPair),
+  });
+  return doc;
+}
+
+const jsonBody = (schemaName: string, example: unknown) => ({
+  required: true,
+  content: { 'application/json': { schema: schemaRef(schemaName), example } },
+});
+
+const bodyErrors = {
+  400: responseRef('ValidationError'),
+  413: responseRef('PayloadTooLarge'),
+  415: responseRef('UnsupportedMediaType'),
+  503: responseRef('ServiceUnavailable'),
+};
+
+const tooManyAttempts = {
+  ...errorResponse('Too many attempts from this client (RATE_LIMIT_LOGINS_PER_IP) or, for login, failed logins for '
+    + 'this email (RATE_LIMIT_LOGINS_PER_ACCOUNT)', { error: 'rate_limited', message: 'Too many failed logins for this account: at most 10 in 15 minutes' }),
+  headers: sharedResponses.ServiceUnavailable.headers,
+};
+
+const invalidRefreshToken = errorResponse('Unknown, expired or revoked refresh token, or one used before (which revokes '
+  + 'every token of that login: log in again)', {
+  error: 'invalid_refresh_token', message: 'The refresh token was already used: the session is revoked, log in again',
+});
+
+function identityPaths() {
+  return {
+    '/api/auth/register': {
+      post: {
+        operationId: 'register', tags: ['identity'], summary: 'Create a customer account',
+        requestBody: jsonBody('RegisterRequest', RegisterRequest.examples[0]),
+        responses: {
+          201: jsonResponse('Registered: log in next', 'Registered'),
+          409: errorResponse('The email has an account (whatever its case)', { error: 'email_in_use', message: 'Email ada@example.com is already registered' }),
+          429: tooManyAttempts,
+          ...bodyErrors,
+        },
+      },
+    },
+    '/api/auth/login': {
+      post: {
+        operationId: 'login', tags: ['identity'],
+        summary: 'Trade an email and password for an access token (15 minutes) and a refresh token (7 days)',
+        requestBody: jsonBody('LoginRequest', { email: 'user1@blackjet.example', password: 'the demo password printed by npm start' }),
+        responses: {
+          200: jsonResponse('Logged in', 'TokenPair'),
+          401: errorResponse('Wrong email or password (the same answer for both)', { error: 'invalid_credentials', message: 'Wrong email or password' }),
+          429: tooManyAttempts,
+          ...bodyErrors,
+        },
+      },
+    },
+    '/api/auth/refresh': {
+      post: {
+        operationId: 'refresh', tags: ['identity'],
+        summary: 'A new access token and a new refresh token for a refresh token, which is then used up',
+        requestBody: jsonBody('RefreshRequest', RefreshRequest.examples?.[0] ?? { refreshToken: 'G0Yk1lI7bX8mV1pQ2z9C3r5sT6uW8yA0bD2eF4gH6jK' }),
+        responses: { 200: jsonResponse('Rotated', 'TokenPair'), 401: invalidRefreshToken, ...bodyErrors },
+      },
+    },
+    '/api/auth/logout': {
+      post: {
+        operationId: 'logout', tags: ['identity'],
+        summary: 'End the login the refresh token belongs to (every refresh token of it); access tokens run out by themselves',
+        requestBody: jsonBody('RefreshRequest', { refreshToken: 'G0Yk1lI7bX8mV1pQ2z9C3r5sT6uW8yA0bD2eF4gH6jK' }),
+        responses: { 204: { description: 'Logged out (also for a token that was not valid: nothing to end)' }, ...bodyErrors },
+      },
     },
   };
 }

@@ -30,7 +30,9 @@ export const BookingRequest = Type.Object({
   inboundFlightNumber: FlightNumber,
   inboundDate: WireDate,
   inboundSeat: Seat,
-  userId: UserId,
+  // Required with AUTH_MODE=none (the spec's contract; openapi.ts says so). With tokens it may be omitted
+  // (the caller's own id) and, when present, must be the caller's unless the caller is an admin.
+  userId: Type.Optional(UserId),
 }, {
   additionalProperties: false,
   examples: [{
@@ -193,3 +195,41 @@ export const Readiness = Type.Object({
   checks: Type.Object({ database: Type.Literal('up'), listener: Type.Literal('connected') }),
 }, { examples: [{ status: 'ready', checks: { database: 'up', listener: 'connected' } }] });
 export type Readiness = Static<typeof Readiness>;
+
+// ---- Identity ----------------------------------------------------------------------------------------
+
+const Email = Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 254, description: 'Email address; unique, whatever its case', examples: ['ada@example.com'] });
+/** bcrypt reads the first 72 bytes of a password: a longer one would be silently cut. */
+const Password = Type.String({ minLength: 10, maxLength: 72, description: 'At least 10 characters (at most 72)', examples: ['correct horse battery'] });
+const Name = (example: string) => Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: [example] });
+const RefreshToken = Type.String({ minLength: 1, maxLength: 200, description: 'The opaque refresh token of a login', examples: ['G0Yk1lI7bX8mV1pQ2z9C3r5sT6uW8yA0bD2eF4gH6jK'] });
+
+export const RegisterRequest = Type.Object({
+  email: Email, password: Password, firstName: Name('Ada'), lastName: Name('Lovelace'),
+}, {
+  additionalProperties: false,
+  examples: [{ email: 'ada@example.com', password: 'correct horse battery', firstName: 'Ada', lastName: 'Lovelace' }],
+});
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+export const Registered = Type.Object({ userId: UserId, email: Email }, { examples: [{ userId: 21, email: 'ada@example.com' }] });
+
+export const LoginRequest = Type.Object({
+  email: Type.String({ minLength: 1, maxLength: 254, examples: ['user1@blackjet.example'] }),
+  password: Type.String({ minLength: 1, maxLength: 200, examples: ['the demo password printed by npm start'] }),
+}, { additionalProperties: false });
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const RefreshRequest = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
+export type RefreshRequest = Static<typeof RefreshRequest>;
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String({ description: 'JWT for `Authorization: Bearer <accessToken>`, valid for expiresIn seconds' }),
+  refreshToken: RefreshToken,
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ minimum: 1, description: 'Seconds the access token is valid (900)', examples: [900] }),
+}, {
+  examples: [{ accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiY3VzdG9tZXIiLCJzdWIiOiIxIn0.c2lnbmF0dXJl',
+    refreshToken: 'G0Yk1lI7bX8mV1pQ2z9C3r5sT6uW8yA0bD2eF4gH6jK', tokenType: 'Bearer', expiresIn: 900 }],
+});
+export type TokenPair = Static<typeof TokenPair>;

@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
+import { InvalidToken, type Tokens } from '../auth/tokens.ts';
 import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
@@ -30,11 +31,21 @@ export interface GatewayOptions {
   maxConnectionsPerIp?: number;
   /** Behind a load balancer: take the client IP from X-Forwarded-For. */
   trustProxy?: boolean;
+  /**
+   * Origins whose pages may connect (CORS_ORIGINS). A handshake with an `Origin` header not in the list is
+   * refused, on every transport; clients that send no Origin (not browsers) are not affected.
+   */
+  corsOrigins?: string[];
+  /**
+   * AUTH_MODE=jwt: a handshake may carry `auth: { token }`; a bad one is refused, none is anonymous (seat
+   * maps are public), and booking results go only to sockets of the booking's user. Unset: AUTH_MODE=none.
+   */
+  tokens?: Tokens;
   logger?: Logger;
 }
 
 type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
-interface SocketData { flights: Set<string> }
+interface SocketData { flights: Set<string>; userId?: number }
 
 const ROOM_PREFIX = 'flight:';
 const roomOf = (flightNumber: string, date: string) => `${ROOM_PREFIX}${flightNumber}:${date}`;
@@ -60,17 +71,26 @@ export class SeatGateway {
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
       maxHttpBufferSize: 16 * 1024, // the largest message a client may send
       allowRequest: (req, callback) => callback(null, this.admits(req)),
+      // Polling is plain HTTP: an allowed origin's page needs CORS headers to read it. WebSocket has no CORS.
+      ...(options.corsOrigins?.length ? { cors: { origin: options.corsOrigins } } : {}),
       // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
       // the client re-subscribes and gets a snapshot (see README).
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
     });
     this.namespaces = NAMESPACES.map((name) => this.io.of(name));
-    for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
+    for (const namespace of this.namespaces) {
+      if (options.tokens) namespace.use((socket, next) => void this.identify(socket, options.tokens!).then(() => next(), next));
+      namespace.on('connection', (socket) => this.onConnection(socket));
+    }
 
     options.listener.on('seats', (change) => this.relay(change));
     options.listener.on('resync', () => void this.resyncAll());
-    options.listener.on('bookingResult', ({ socketId, event, payload }) => {
-      for (const namespace of this.namespaces) namespace.sockets.get(socketId)?.emit(event, payload);
+    options.listener.on('bookingResult', ({ socketId, userId, event, payload }) => {
+      for (const namespace of this.namespaces) {
+        const socket = namespace.sockets.get(socketId);
+        // With tokens, a socket id is not enough: the socket must be signed in as the booking's user.
+        if (socket && (!options.tokens || (socket.data as SocketData).userId === userId)) socket.emit(event, payload);
+      }
     });
   }
 
@@ -112,8 +132,29 @@ export class SeatGateway {
     return first || req.socket.remoteAddress || 'unknown';
   }
 
-  /** The per-IP connection limit, checked at the handshake: past it the client gets a connect_error. */
+  /** The handshake's token, if any, names the socket's user; a bad one refuses the connection. */
+  private async identify(socket: Socket, tokens: Tokens): Promise<void> {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token === undefined || token === null || token === '') return;
+    try {
+      if (typeof token !== 'string') throw new InvalidToken('auth.token must be a string');
+      (socket.data as SocketData).userId = (await tokens.verify(token)).userId;
+    } catch (e) {
+      const message = e instanceof InvalidToken ? e.message : 'The access token could not be checked, please retry';
+      throw Object.assign(new Error(message), { data: { error: 'unauthorized', message } });
+    }
+  }
+
+  /**
+   * Checked at the handshake, on every transport: the page's origin (browsers always send one) and the
+   * per-IP connection limit. A refused client gets a connect_error.
+   */
   private admits(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !(this.options.corsOrigins ?? []).includes(origin) && !isSameOrigin(origin, req)) {
+      this.logger.warn({ origin: origin.slice(0, 100) }, 'websocket connection refused: origin not in CORS_ORIGINS');
+      return false;
+    }
     const limit = this.options.maxConnectionsPerIp ?? 0;
     if (limit <= 0 || (this.connectionsByIp.get(this.clientIp(req)) ?? 0) < limit) return true;
     this.logger.warn('websocket connection refused: too many connections from one client');
@@ -261,6 +302,15 @@ class Expiring {
     if (until === undefined) return false;
     if (until > now) return true;
     this.until.delete(key);
+    return false;
+  }
+}
+
+/** A page of this very server (its Host): a browser cannot forge Host for another site's page. */
+function isSameOrigin(origin: string, req: IncomingMessage): boolean {
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
     return false;
   }
 }

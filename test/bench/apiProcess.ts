@@ -15,7 +15,8 @@ const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZ
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
 // BOOKING_BATCH_MAX and BOOKING_CONNECTIONS as in production (api.ts sets them for the unbatched instance).
 const { booking } = loadConfig(process.env);
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger, booking });
+// The open contract: the bench measures booking, and its reference figures were taken without tokens.
+const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger, booking, auth: { mode: 'none' } });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;

@@ -18,9 +18,14 @@ export function asApiRole(databaseUrl: string): string {
   return apiRoleUrl(databaseUrl, TEST_API_PASSWORD);
 }
 
-export function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected' | 'logger' | 'metrics'>,
+/**
+ * An API on the database, as the restricted role. Identity is off (`auth: { mode: 'none' }`, the open
+ * contract of the spec) unless `options.auth` says otherwise: the tests of the open contract use it as is,
+ * the identity tests (auth-*.test.ts) pass a jwt configuration.
+ */
+export function startApi(databaseUrl: string, app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>,
   options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, ...options });
+  return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, auth: { mode: 'none' }, ...options });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {

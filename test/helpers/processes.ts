@@ -14,7 +14,9 @@ export async function startApiProcess(databaseUrl: string, env: Record<string, s
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     // As a replica of the recipe runs: the restricted role only (the test database is migrated already).
-    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: '', SEED: '', PORT: '0', LOG_LEVEL: 'info', ...env },
+    // AUTH_MODE=none (the open contract) unless the test passes its own identity settings.
+    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: '', SEED: '', PORT: '0', LOG_LEVEL: 'info',
+      AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
