@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
 import { DEFAULT_POOL_SIZE } from './db/client.ts';
 import { type AuthConfig, authConfigFrom } from './auth/config.ts';
+import { LOG_LEVELS } from './log.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,8 +101,6 @@ function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (raw.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return raw;
 }
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function logLevelFrom(env: NodeJS.ProcessEnv): string {
   const raw = env.LOG_LEVEL;

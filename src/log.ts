@@ -3,9 +3,11 @@
  * output. Logs carry ids (request, booking, user, socket), never names, bodies or connection strings.
  */
 import pino, { type Logger } from 'pino';
-import { LOG_LEVELS } from './config.ts';
 
 export type { Logger };
+
+/** pino's levels; config.ts checks LOG_LEVEL against them. Here, so that log.ts imports nothing of ours. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function createLogger(options: { level?: string; pretty?: boolean; destination?: pino.DestinationStream } = {}): Logger {
   const settings: pino.LoggerOptions = {
