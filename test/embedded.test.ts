@@ -71,7 +71,12 @@ describe('embedded PostgreSQL', () => {
     } else {
       // A normal user runs postgres as itself and owns the folder: no problem at all.
       const db = await run;
-      await db.stop();
+      try {
+        assert.deepEqual(await query(db.url, 'select 1 as ok'), [{ ok: 1 }]);
+        assert.equal(statSync(opts.dataDir).uid, process.getuid?.());
+      } finally {
+        await db.stop();
+      }
     }
   });
 

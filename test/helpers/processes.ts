@@ -23,7 +23,10 @@ export async function startApiProcess(databaseUrl: string, env: Record<string, s
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API process did not start:\n${output}`)), 90_000);
+    const timer = setTimeout(() => { // a busy machine compiles slowly; a process that never starts is stopped, not left behind
+      child.kill('SIGKILL');
+      reject(new Error(`API process did not start:\n${output}`));
+    }, 90_000);
     const onData = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {
