@@ -29,6 +29,7 @@ export const SQL_FILES = [
   'seat_notifications.sql', // the trigger; its payload reads available_seats()
   'itineraries.sql', // the view of bookings with their seats
   'book_round_trip_idempotent.sql', // wraps book_round_trip()
+  'book_round_trips.sql', // the batch form: calls book_round_trip() and book_round_trip_idempotent()
   'cancel_booking.sql', // locks the two flights in the same order as book_round_trip()
   'privileges.sql', // last: grants on the functions and views above
 ] as const;
