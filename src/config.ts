@@ -5,8 +5,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
-import { DEFAULT_POOL_SIZE } from './db/client.ts';
+import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS, DEFAULT_POOL_SIZE } from './db/sizes.ts';
 import { type AuthConfig, authConfigFrom } from './auth/config.ts';
 import { LOG_LEVELS } from './log.ts';
 

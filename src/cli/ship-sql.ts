@@ -29,7 +29,7 @@ export const SQL_FILES = [
   'seat_notifications.sql', // the trigger; its payload reads available_seats()
   'itineraries.sql', // the view of bookings with their seats
   'book_round_trip_idempotent.sql', // wraps book_round_trip()
-  'book_round_trips.sql', // the batch form: runs each request through the two above
+  'book_round_trips.sql', // the batch form: calls book_round_trip() and book_round_trip_idempotent()
   'cancel_booking.sql', // locks the two flights in the same order as book_round_trip()
   'accounts.sql', // schema auth, accounts and refresh tokens; register_account() inserts users
   'privileges.sql', // last: grants on the functions and views above

@@ -11,6 +11,7 @@
 import type { BatchOutcome, BatchRequest } from './bookRoundTrips.ts';
 import { bookRoundTrips } from './bookRoundTrips.ts';
 import type { Db } from './client.ts';
+import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './sizes.ts';
 
 export interface BookingQueueOptions {
   /** BOOKING_BATCH_MAX: bookings per transaction at most (1: every booking alone). */
@@ -21,11 +22,6 @@ export interface BookingQueueOptions {
   onBatch?: (size: number) => void;
 }
 
-/** Defaults: see README, Configuration and Performance. */
-export const DEFAULT_BOOKING_BATCH_MAX = 16;
-export const DEFAULT_BOOKING_CONNECTIONS = 4;
-/** book_round_trips() refuses larger batches (the per-backend subtransaction cache). */
-export const BOOKING_BATCH_LIMIT = 30;
 
 interface Waiting {
   request: BatchRequest;

@@ -5,6 +5,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { log } from '../log.ts';
+import { DEFAULT_POOL_SIZE } from './sizes.ts';
 
 export type Db = NodePgDatabase & { $client: pg.Pool };
 
@@ -14,8 +15,7 @@ export interface PoolOptions {
   max?: number;
 }
 
-/** Connections per API process unless told otherwise. */
-export const DEFAULT_POOL_SIZE = 10;
+export { DEFAULT_POOL_SIZE };
 
 /**
  * A pool whose query() keeps the connection when the server answers with an error.

@@ -4,7 +4,8 @@
  * while those are busy share a book_round_trips() transaction. Beside the direct SQL reference (one
  * book_round_trip() per transaction) it shows what batching alone buys at the database.
  */
-import { BookingQueue, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from '../../src/db/bookingQueue.ts';
+import { BookingQueue } from '../../src/db/bookingQueue.ts';
+import { DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from '../../src/db/sizes.ts';
 import { createDb, createPool } from '../../src/db/client.ts';
 import type { BenchDatabase } from './database.ts';
 import type { LoopOptions } from './directSql.ts';
