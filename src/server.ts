@@ -77,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     trustProxy: Boolean(options.app?.trustProxy),
+    corsOrigins: options.app?.corsOrigins,
     logger,
   });
   // After the gateway's own listener, so the lag is measured at the emit.

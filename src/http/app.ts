@@ -1,7 +1,8 @@
 /**
- * The Express app: CORS, docs, JSON body parsing, contract enforcement, routes, one error handler.
+ * The Express app: CORS, docs, the seat-map page, JSON body parsing, contract enforcement, routes, one
+ * error handler.
  *
- * Everything except the docs (/docs, /openapi.json) goes through express-openapi-validator, so an unknown
+ * Everything except the docs (/docs, /openapi.json, /asyncapi.json) and the page's files goes through express-openapi-validator, so an unknown
  * path is a JSON 404, a known path with another method a 405 with `Allow`, and every parameter, header
  * and body is checked against the OpenAPI document before a route sees it.
  */
@@ -10,7 +11,9 @@ import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import path from 'node:path';
 import swaggerUi from 'swagger-ui-express';
+import { PROJECT_ROOT } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { log, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -21,9 +24,12 @@ import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
 import { bookingAttempts, requestLogging } from './observability.ts';
+import { buildAsyncApiDocument } from '../realtime/asyncapi.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 export const BODY_LIMIT = '16kb';
+/** The seat-map page at `/`: plain HTML, CSS and JavaScript, served as they are (no build step). */
+export const WEB_DIR = path.join(PROJECT_ROOT, 'src', 'web');
 
 export interface AppOptions {
   /**
@@ -46,12 +52,14 @@ export interface AppOptions {
   trustProxy?: boolean | number | string;
 }
 
-const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+const isDocumentation = (path: string) => path === '/openapi.json' || path === '/asyncapi.json' || path === '/docs'
+  || path.startsWith('/docs/');
 const isOutsideContract = (path: string) => isDocumentation(path) || path === '/metrics';
 
 export function createApp(db: Db, options: AppOptions = {}): Express {
   const app = express();
   const openApiDocument = buildOpenApiDocument();
+  const asyncApiDocument = buildAsyncApiDocument();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
@@ -103,7 +111,11 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.all('/openapi.json', methodNotAllowed('GET'));
+  app.get('/asyncapi.json', (_req, res) => { res.json(asyncApiDocument); });
+  app.all('/asyncapi.json', methodNotAllowed('GET'));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument));
+  // The page's files (index.html at /); anything else falls through to the API and its JSON 404.
+  app.use(express.static(WEB_DIR, { index: 'index.html', redirect: false, fallthrough: true }));
 
   // Only the operations that take a body (POST) read one: a body sent with a GET or DELETE is ignored.
   const parseJson = express.json({ limit: BODY_LIMIT });

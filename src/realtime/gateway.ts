@@ -16,10 +16,10 @@ import { wireDateToIso } from '../dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
-import { checkFlightRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError } from './events.ts';
+import {
+  checkFlightRef, NAMESPACES, type FlightRef, type RelayStatus, type SeatsSnapshot, type SeatsUpdated, type SocketError, type UnsubscribeAck,
+} from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
-
-export const NAMESPACES = ['/', '/flights'] as const;
 
 export interface GatewayOptions {
   db: Db;
@@ -30,10 +30,15 @@ export interface GatewayOptions {
   maxConnectionsPerIp?: number;
   /** Behind a load balancer: take the client IP from X-Forwarded-For. */
   trustProxy?: boolean;
+  /**
+   * CORS_ORIGINS: pages on these origins may connect, over polling (CORS headers) and WebSocket alike.
+   * A browser connection from any other origin than the server's own is refused at the handshake.
+   */
+  corsOrigins?: string[];
   logger?: Logger;
 }
 
-type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
+type Ack = (reply: SeatsSnapshot | SocketError | UnsubscribeAck) => void;
 interface SocketData { flights: Set<string> }
 
 const ROOM_PREFIX = 'flight:';
@@ -55,7 +60,9 @@ export class SeatGateway {
   constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
     this.io = new Server(httpServer, {
-      serveClient: false,
+      serveClient: true, // /socket.io/socket.io.js (and .min.js, .esm.min.js) for the page at / and any other
+      // Polling is plain HTTP: a page on another origin needs CORS headers to read its answers.
+      cors: options.corsOrigins?.length ? { origin: options.corsOrigins, methods: ['GET', 'POST'] } : undefined,
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
       maxHttpBufferSize: 16 * 1024, // the largest message a client may send
       allowRequest: (req, callback) => callback(null, this.admits(req)),
@@ -76,7 +83,8 @@ export class SeatGateway {
     for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
 
     options.listener.on('seats', (change) => this.relay(change));
-    options.listener.on('resync', () => void this.resyncAll());
+    options.listener.on('disconnected', () => this.broadcastRelayStatus(false));
+    options.listener.on('resync', () => void this.resyncAll().finally(() => this.broadcastRelayStatus(true)));
     options.listener.on('bookingResult', ({ socketId, event, payload }) => {
       for (const namespace of this.namespaces) namespace.sockets.get(socketId)?.emit(event, payload);
     });
@@ -106,12 +114,49 @@ export class SeatGateway {
     return first || req.socket.remoteAddress || 'unknown';
   }
 
-  /** The per-IP connection limit, checked at the handshake: past it the client gets a connect_error. */
+  /**
+   * The handshake checks, on every transport: the origin, then the per-IP connection limit. A refused
+   * client gets a connect_error.
+   */
   private admits(req: IncomingMessage): boolean {
+    if (!this.originAllowed(req)) {
+      this.logger.warn('websocket connection refused: origin not in CORS_ORIGINS');
+      return false;
+    }
     const limit = this.options.maxConnectionsPerIp ?? 0;
     if (limit <= 0 || (this.connectionsByIp.get(this.clientIp(req)) ?? 0) < limit) return true;
     this.logger.warn('websocket connection refused: too many connections from one client');
     return false;
+  }
+
+  /**
+   * Browsers send `Origin` on every Socket.IO request (WebSocket upgrades included, which CORS does not
+   * cover); other clients send none and are not subject to it. Allowed: the server's own origin (its `Host`,
+   * which a proxy in front must pass on) and the CORS_ORIGINS list.
+   */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (this.options.corsOrigins?.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  private relayStatus(live: boolean): RelayStatus {
+    return {
+      live,
+      message: live ? 'Live: seat changes are relayed as they commit'
+        : 'Live updates paused: the database connection is lost; seat maps will be re-sent when it is back',
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  private broadcastRelayStatus(live: boolean): void {
+    const status = this.relayStatus(live);
+    for (const namespace of this.namespaces) namespace.emit('relay_status', status);
   }
 
   private relay(change: SeatsUpdated): void {
@@ -129,6 +174,7 @@ export class SeatGateway {
   private onConnection(socket: Socket): void {
     const data = socket.data as SocketData;
     data.flights ??= new Set(); // kept as is when the connection state was recovered
+    if (!this.options.listener.isConnected()) socket.emit('relay_status', this.relayStatus(false));
     socket.on('disconnect', () => {
       const until = Date.now() + RECOVERY_MS;
       for (const room of data.flights) this.recoverable.add(room, until);
