@@ -47,10 +47,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
   const listener = new SeatChangeListener(options.databaseUrl, logger);
-  let gateway: SeatGateway | undefined;
+  const gateway = new SeatGateway({
+    db,
+    listener,
+    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    trustProxy: Boolean(options.app?.trustProxy),
+    corsOrigins: options.app?.corsOrigins,
+    logger,
+  });
   const metrics = new Metrics({
     pool,
-    realtimeCounts: () => gateway?.counts() ?? { sockets: 0, subscriptions: 0 },
+    realtimeCounts: () => gateway.counts(),
     notificationQueueUsage: async () => {
       const { rows } = await db.execute<{ usage: number }>(sql`select pg_notification_queue_usage() as usage`);
       return Number(rows[0]?.usage ?? 0);
@@ -71,15 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
     app(req, res);
   });
-  gateway = new SeatGateway(httpServer, {
-    db,
-    listener,
-    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
-    corsOrigins: options.app?.corsOrigins,
-    logger,
-  });
+  gateway.attach(httpServer);
   // After the gateway's own listener, so the lag is measured at the emit.
   listener.on('seats', (change) => {
     metrics.notificationsRelayed.inc();
@@ -107,12 +107,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const openGateway = gateway;
 
   return {
     url: `http://localhost:${port}`,
     httpServer,
-    gateway: openGateway,
+    gateway,
     listener,
     metrics,
     inFlight: () => active,
@@ -123,7 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const deadline = Date.now() + drainMs;
       while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
-      await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
+      await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
       await listener.close();
       await pool.end();

@@ -67,6 +67,17 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   app.use(helmet({
     contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   }));
+  // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
+  // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
   if (options.metrics) {
     const { registry } = options.metrics;
     app.get('/metrics', async (_req, res) => {
@@ -89,16 +100,6 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
           message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
         }, { 'Retry-After': String(seconds) }));
       },
-    }));
-  }
-
-  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
-  if (options.corsOrigins?.length) {
-    app.use(cors({
-      origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
-      maxAge: 600,
     }));
   }
 

@@ -9,9 +9,9 @@
  * it receives `subscribe`, it sends `seats_updated`.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { BookingConfirmed, BookingFailed } from '../channels/bookingResults.ts';
 import {
-  BookingConfirmed, BookingFailed, FlightRef, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown, SocketError,
-  NAMESPACES, UnsubscribeAck,
+  FlightRef, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown, SocketError, UnsubscribeAck,
 } from './events.ts';
 
 /** JSON round trip drops TypeBox's symbol keys. */

@@ -1,17 +1,19 @@
 /**
  * The WebSocket contract and the NOTIFY payloads behind it, as TypeBox schemas: one place for the
- * shapes that cross the wire, checked when they arrive from PostgreSQL or from a client.
+ * shapes that cross the wire, checked when they arrive from PostgreSQL or from a client. (The booking
+ * results sent to one socket belong to their channel: channels/bookingResults.ts.)
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 /** The Socket.IO namespaces; every event works the same on each. */
 export const NAMESPACES = ['/', '/flights'] as const;
 
 const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
 const SeatList = Type.Array(SeatNumber);
-const WireDate = Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' });
-const FlightNumber = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
+const WireDate = Type.String({ pattern: WIRE_DATE_PATTERN });
+const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN });
 
 /** client -> server: `subscribe` / `unsubscribe`. */
 export const FlightRef = Type.Object({ flightNumber: FlightNumber, date: WireDate });
@@ -57,23 +59,6 @@ export type SocketError = Static<typeof SocketError>;
 export const UnsubscribeAck = Type.Object({ ok: Type.Literal(true) });
 export type UnsubscribeAck = Static<typeof UnsubscribeAck>;
 
-const LegSeat = Type.Object({ flightNumber: FlightNumber, seat: SeatNumber });
-
-/** server -> one client, after a REST booking that named it in `X-Socket-Id`. */
-export const BookingConfirmed = Type.Object({
-  bookingId: Type.String({ format: 'uuid' }),
-  outbound: LegSeat,
-  inbound: LegSeat,
-});
-export type BookingConfirmed = Static<typeof BookingConfirmed>;
-export const BookingFailed = Type.Object({
-  reason: Type.String(),
-  message: Type.String(),
-  conflictingSeat: Type.Union([LegSeat, Type.Null()]),
-  availableSeats: SeatList,
-});
-export type BookingFailed = Static<typeof BookingFailed>;
-
 /**
  * server -> client `relay_status`: whether this instance is relaying live changes. `live: false` while its
  * LISTEN connection to the database is down (changes still commit, but none are relayed); `live: true` once
@@ -91,14 +76,5 @@ export type RelayStatus = Static<typeof RelayStatus>;
 export const ServerShutdown = Type.Object({ reason: Type.String(), reconnect: Type.Boolean() });
 export type ServerShutdown = Static<typeof ServerShutdown>;
 
-/** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
-export const BookingResult = Type.Object({
-  socketId: Type.String({ minLength: 1, maxLength: 64 }),
-  event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
-  payload: Type.Object({}, { additionalProperties: true }),
-});
-export type BookingResult = Static<typeof BookingResult>;
-
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);
-export const checkBookingResult = TypeCompiler.Compile(BookingResult);

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
@@ -57,9 +57,10 @@ export class SeatGateway {
   /** Rooms that a dropped socket may still come back to, until when. */
   private readonly recoverable = new Expiring();
 
-  constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
+  /** Built before the HTTP server it serves (whose metrics read counts()); `attach` connects the two. */
+  constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
-    this.io = new Server(httpServer, {
+    this.io = new Server({
       serveClient: true, // /socket.io/socket.io.js (and .min.js, .esm.min.js) for the page at / and any other
       // Polling is plain HTTP: a page on another origin needs CORS headers to read its answers.
       cors: options.corsOrigins?.length ? { origin: options.corsOrigins, methods: ['GET', 'POST'] } : undefined,
@@ -69,15 +70,6 @@ export class SeatGateway {
       // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
       // the client re-subscribes and gets a snapshot (see README).
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
-    });
-    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
-      const ip = this.clientIp(connection.request);
-      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
-      connection.once('close', () => {
-        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.connectionsByIp.set(ip, left);
-        else this.connectionsByIp.delete(ip);
-      });
     });
     this.namespaces = NAMESPACES.map((name) => this.io.of(name));
     for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
@@ -90,13 +82,27 @@ export class SeatGateway {
     });
   }
 
+  /** Serves Socket.IO on the HTTP server (its default path), counting connections per client IP. */
+  attach(httpServer: HttpServer): void {
+    this.io.attach(httpServer);
+    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
+      const ip = this.clientIp(connection.request);
+      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+      connection.once('close', () => {
+        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.connectionsByIp.set(ip, left);
+        else this.connectionsByIp.delete(ip);
+      });
+    });
+  }
+
   /** Connections (one per client, whatever its namespaces) and flight subscriptions on this instance. */
   counts(): { sockets: number; subscriptions: number } {
     let subscriptions = 0;
     for (const namespace of this.namespaces) {
       for (const socket of namespace.sockets.values()) subscriptions += (socket.data as SocketData).flights?.size ?? 0;
     }
-    return { sockets: this.io.engine.clientsCount, subscriptions };
+    return { sockets: this.io.engine?.clientsCount ?? 0, subscriptions };
   }
 
   /**
@@ -131,15 +137,18 @@ export class SeatGateway {
 
   /**
    * Browsers send `Origin` on every Socket.IO request (WebSocket upgrades included, which CORS does not
-   * cover); other clients send none and are not subject to it. Allowed: the server's own origin (its `Host`,
-   * which a proxy in front must pass on) and the CORS_ORIGINS list.
+   * cover); other clients send none and are not subject to it. Allowed: the CORS_ORIGINS list, and the
+   * server's own origin, the one in `Host` (which a proxy in front must pass on). A proxy that passes the
+   * host without its port (nginx's `$host`) makes the port unknowable, so then the host name decides.
    */
   private originAllowed(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined) return true;
     if (this.options.corsOrigins?.includes(origin)) return true;
+    const host = req.headers.host ?? '';
     try {
-      return new URL(origin).host === req.headers.host;
+      const url = new URL(origin);
+      return url.host === host || (!host.includes(':') && url.hostname === host);
     } catch {
       return false;
     }

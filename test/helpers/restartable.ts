@@ -6,10 +6,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureApiRole } from '../../src/db/apiRole.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { loadSeedData, readSeedData } from '../../src/seed/loader.ts';
+import { ensureApiRole } from '../../src/provision/apiRole.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/provision/embedded.ts';
+import { migrateDatabase } from '../../src/provision/migrate.ts';
+import { loadSeedData, readSeedData } from '../../src/provision/seed.ts';
 import { TEST_API_PASSWORD } from './api.ts';
 import { SEED_DIR, freePort } from './cluster.ts';
 
