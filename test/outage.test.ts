@@ -7,37 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { SeatMapClient } from '../src/client/seatMapClient.ts';
-import { ensureApiRole } from '../src/provision/apiRole.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase, type EmbeddedOptions } from '../src/provision/embedded.ts';
-import { migrateDatabase } from '../src/provision/migrate.ts';
-import { loadSeedData, readSeedData } from '../src/provision/seed.ts';
-import { SPEC_EXAMPLE, TEST_API_PASSWORD, postBooking, query, startApi } from './helpers/api.ts';
-import { SEED_DIR, freePort } from './helpers/cluster.ts';
+import { SPEC_EXAMPLE, postBooking, query, startApi } from './helpers/api.ts';
+import { startRestartableDatabase } from './helpers/restartable.ts';
 import { allMatchDatabase, untilClients } from './helpers/sockets.ts';
-
-const parent = mkdtempSync(path.join(tmpdir(), 'blackjet-outage-'));
-chmodSync(parent, 0o755);
-after(() => rmSync(parent, { recursive: true, force: true }));
 
 const FLIGHTS = [['BKJT123', '07/04/2025', '2025-04-07'], ['BKJT234', '08/04/2025', '2025-04-08']] as const;
 
 describe('database outage', () => {
   it('503s with Retry-After within seconds, sockets stay up, then full recovery with no restart', async () => {
-    const options: EmbeddedOptions = { dataDir: path.join(parent, 'pgdata'), port: await freePort(), database: 'blackjet', persistent: true, durable: false };
-    let database: EmbeddedDatabase = await startEmbeddedPostgres(options);
-    await migrateDatabase(database.url);
-    await ensureApiRole(database.url, TEST_API_PASSWORD);
-    const seeder = new pg.Client({ connectionString: database.url });
-    await seeder.connect();
-    await loadSeedData(seeder, readSeedData(SEED_DIR));
-    await seeder.end();
-
+    const database = await startRestartableDatabase();
     const api = await startApi(database.url);
     const clients = [new SeatMapClient(api.url), new SeatMapClient(`${api.url}/flights`)];
     const confirmed: string[] = [];
@@ -66,7 +46,7 @@ describe('database outage', () => {
       assert.equal(api.listener.isConnected(), false);
 
       const resynced = once(api.listener, 'resync');
-      database = await startEmbeddedPostgres(options);
+      await database.start();
       await resynced; // the listener came back by itself and every room was re-read
 
       // The pool recovers too: new connections on demand.
@@ -85,7 +65,7 @@ describe('database outage', () => {
     } finally {
       for (const c of clients) c.close();
       await api.close();
-      await database.stop();
+      await database.destroy();
     }
   });
 });

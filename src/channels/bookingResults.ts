@@ -11,24 +11,32 @@ import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import type { BookingOutcome, SeatRef } from '../domain/bookingOutcome.ts';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
+import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
 
 export const BOOKING_RESULTS_CHANNEL = 'booking_results';
 
-/** server -> one client `booking_confirmed`. */
-export interface BookingConfirmed {
-  bookingId: string;
-  outbound: SeatRef;
-  inbound: SeatRef;
-}
+const SeatRefSchema = Type.Object({
+  flightNumber: Type.String({ pattern: FLIGHT_NUMBER_PATTERN }),
+  seat: Type.Integer({ minimum: 1, maximum: 8 }),
+});
+
+/** server -> one client `booking_confirmed` (a TypeBox schema: the AsyncAPI document is built from it). */
+export const BookingConfirmed = Type.Object({
+  bookingId: Type.String({ format: 'uuid' }),
+  outbound: SeatRefSchema,
+  inbound: SeatRefSchema,
+});
+export type BookingConfirmed = Static<typeof BookingConfirmed>;
 
 /** server -> one client `booking_failed`. */
-export interface BookingFailed {
-  reason: string;
-  message: string;
-  conflictingSeat: SeatRef | null;
-  availableSeats: number[];
-}
+export const BookingFailed = Type.Object({
+  reason: Type.String(),
+  message: Type.String(),
+  conflictingSeat: Type.Union([SeatRefSchema, Type.Null()]),
+  availableSeats: Type.Array(Type.Integer({ minimum: 1, maximum: 8 })),
+});
+export type BookingFailed = Static<typeof BookingFailed>;
 
 /** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
 export const BookingResult = Type.Object({

@@ -1,7 +1,8 @@
 /**
- * The Express app: CORS, docs, JSON body parsing, contract enforcement, routes, one error handler.
+ * The Express app: CORS, docs, the seat-map page, JSON body parsing, contract enforcement, routes, one
+ * error handler.
  *
- * Everything except the docs (/docs, /openapi.json) goes through express-openapi-validator, so an unknown
+ * Everything except the docs (/docs, /openapi.json, /asyncapi.json) and the page's files goes through express-openapi-validator, so an unknown
  * path is a JSON 404, a known path with another method a 405 with `Allow`, and every parameter, header
  * and body is checked against the OpenAPI document before a route sees it.
  */
@@ -9,10 +10,12 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
+import path from 'node:path';
 import swaggerUi from 'swagger-ui-express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { BookingQueue } from '../db/bookingQueue.ts';
 import type { Tokens } from '../auth/tokens.ts';
+import { PROJECT_ROOT } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { log, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -25,10 +28,13 @@ import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
 import { bookingAttempts, requestLogging } from './observability.ts';
+import { buildAsyncApiDocument } from '../realtime/asyncapi.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { limiter } from './rateLimits.ts';
 
 export const BODY_LIMIT = '16kb';
+/** The seat-map page at `/`: plain HTML, CSS and JavaScript, served as they are (no build step). */
+export const WEB_DIR = path.join(PROJECT_ROOT, 'src', 'web');
 
 export interface AppOptions {
   /**
@@ -63,7 +69,8 @@ export interface AppOptions {
   metricsAccess?: 'open' | 'off' | { token: string };
 }
 
-const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+const isDocumentation = (path: string) => path === '/openapi.json' || path === '/asyncapi.json' || path === '/docs'
+  || path.startsWith('/docs/');
 const isOutsideContract = (path: string) => isDocumentation(path) || path === '/metrics';
 
 /**
@@ -97,6 +104,7 @@ export function createApp(db: Db, options: AppOptions): Express {
   const app = express();
   const { tokens } = options.auth;
   const openApiDocument = buildOpenApiDocument({ authMode: tokens ? 'jwt' : 'none' });
+  const asyncApiDocument = buildAsyncApiDocument();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
@@ -151,8 +159,12 @@ export function createApp(db: Db, options: AppOptions): Express {
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.all('/openapi.json', methodNotAllowed('GET'));
+  app.get('/asyncapi.json', (_req, res) => { res.json(asyncApiDocument); });
+  app.all('/asyncapi.json', methodNotAllowed('GET'));
   // persistAuthorization: a token given to Authorize survives a reload of /docs.
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument, { swaggerOptions: { persistAuthorization: true } }));
+  // The page's files (index.html at /); anything else falls through to the API and its JSON 404.
+  app.use(express.static(WEB_DIR, { index: 'index.html', redirect: false, fallthrough: true }));
 
   // Only the operations that take a body (POST) read one: a body sent with a GET or DELETE is ignored.
   const parseJson = express.json({ limit: BODY_LIMIT });

@@ -122,7 +122,9 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
       title: 'BlackJet booking API',
       version: '1.0.0',
       description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README). '
-        + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).',
+        + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).\n\n'
+        + 'Live seat maps: the Socket.IO events are described in the [AsyncAPI document](/asyncapi.json); '
+        + 'a live seat map page is at [/](/).',
     },
     tags: [
       { name: 'flights', description: 'Flights and their seat maps' },

@@ -5,8 +5,10 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { SeatMap } from '../db/seatMaps.ts';
 import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
+
+/** The Socket.IO namespaces; every event works the same on each. */
+export const NAMESPACES = ['/', '/flights'] as const;
 
 const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
 const SeatList = Type.Array(SeatNumber);
@@ -31,14 +33,48 @@ export const SeatsUpdated = Type.Object({
 });
 export type SeatsUpdated = Static<typeof SeatsUpdated>;
 
-/** server -> client `seats_snapshot`: a flight's seat map as read, and when it was read (ISO 8601 UTC). */
-export type SeatsSnapshot = SeatMap & { timestamp: string };
+/** server -> client `seats_snapshot`; also the acknowledgement of a `subscribe`. */
+export const SeatsSnapshot = Type.Object({
+  flightNumber: FlightNumber,
+  date: WireDate,
+  availableSeats: SeatList,
+  totalSeats: Type.Integer({ minimum: 1 }),
+  /** Extra to the spec: the flight's change counter as of this snapshot. */
+  version: Type.Integer({ minimum: 0 }),
+  timestamp: Type.String(),
+});
+export type SeatsSnapshot = Static<typeof SeatsSnapshot>;
 
 /** server -> client `error`, and the acknowledgement of a failed subscribe. */
-export interface SocketError {
-  error: 'validation_error' | 'flight_not_found' | 'too_many_subscriptions' | 'service_unavailable';
-  message: string;
-}
+export const SocketError = Type.Object({
+  error: Type.Union([
+    Type.Literal('validation_error'), Type.Literal('flight_not_found'),
+    Type.Literal('too_many_subscriptions'), Type.Literal('service_unavailable'),
+  ]),
+  message: Type.String(),
+});
+export type SocketError = Static<typeof SocketError>;
+
+/** server -> client: the acknowledgement of an `unsubscribe`. */
+export const UnsubscribeAck = Type.Object({ ok: Type.Literal(true) });
+export type UnsubscribeAck = Static<typeof UnsubscribeAck>;
+
+/**
+ * server -> client `relay_status`: whether this instance is relaying live changes. `live: false` while its
+ * LISTEN connection to the database is down (changes still commit, but none are relayed); `live: true` once
+ * it is back, after every watched flight got a fresh `seats_snapshot`. Sent to every socket on a change,
+ * and to a socket that connects while live updates are paused.
+ */
+export const RelayStatus = Type.Object({
+  live: Type.Boolean(),
+  message: Type.String(),
+  timestamp: Type.String(),
+});
+export type RelayStatus = Static<typeof RelayStatus>;
+
+/** server -> client `server_shutdown`, just before the instance disconnects every socket. */
+export const ServerShutdown = Type.Object({ reason: Type.String(), reconnect: Type.Boolean() });
+export type ServerShutdown = Static<typeof ServerShutdown>;
 
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);

@@ -17,10 +17,10 @@ import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
-import { checkFlightRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError } from './events.ts';
+import {
+  checkFlightRef, NAMESPACES, type FlightRef, type RelayStatus, type SeatsSnapshot, type SeatsUpdated, type SocketError, type UnsubscribeAck,
+} from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
-
-export const NAMESPACES = ['/', '/flights'] as const;
 
 export interface GatewayOptions {
   db: Db;
@@ -44,7 +44,7 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
-type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
+type Ack = (reply: SeatsSnapshot | SocketError | UnsubscribeAck) => void;
 interface SocketData { flights: Set<string>; userId?: number }
 
 const ROOM_PREFIX = 'flight:';
@@ -67,7 +67,9 @@ export class SeatGateway {
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
     this.io = new Server({
-      serveClient: false,
+      serveClient: true, // /socket.io/socket.io.js (and .min.js, .esm.min.js) for the page at / and any other
+      // Polling is plain HTTP: a page on another origin needs CORS headers to read its answers.
+      cors: options.corsOrigins?.length ? { origin: options.corsOrigins, methods: ['GET', 'POST'] } : undefined,
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
       maxHttpBufferSize: 16 * 1024, // the largest message a client may send
       allowRequest: (req, callback) => callback(null, this.admits(req)),
@@ -84,7 +86,8 @@ export class SeatGateway {
     }
 
     options.listener.on('seats', (change) => this.relay(change));
-    options.listener.on('resync', () => void this.resyncAll());
+    options.listener.on('disconnected', () => this.broadcastRelayStatus(false));
+    options.listener.on('resync', () => void this.resyncAll().finally(() => this.broadcastRelayStatus(true)));
     options.listener.on('bookingResult', ({ socketId, userId, event, payload }) => {
       for (const namespace of this.namespaces) {
         const socket = namespace.sockets.get(socketId);
@@ -146,19 +149,51 @@ export class SeatGateway {
   }
 
   /**
-   * Checked at the handshake, on every transport: the page's origin (browsers always send one) and the
-   * per-IP connection limit. A refused client gets a connect_error.
+   * The handshake checks, on every transport: the origin, then the per-IP connection limit. A refused
+   * client gets a connect_error.
    */
   private admits(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (origin !== undefined && !(this.options.corsOrigins ?? []).includes(origin) && !isSameOrigin(origin, req)) {
-      this.logger.warn({ origin: origin.slice(0, 100) }, 'websocket connection refused: origin not in CORS_ORIGINS');
+    if (!this.originAllowed(req)) {
+      this.logger.warn('websocket connection refused: origin not in CORS_ORIGINS');
       return false;
     }
     const limit = this.options.maxConnectionsPerIp ?? 0;
     if (limit <= 0 || (this.connectionsByIp.get(this.clientIp(req)) ?? 0) < limit) return true;
     this.logger.warn('websocket connection refused: too many connections from one client');
     return false;
+  }
+
+  /**
+   * Browsers send `Origin` on every Socket.IO request (WebSocket upgrades included, which CORS does not
+   * cover); other clients send none and are not subject to it. Allowed: the CORS_ORIGINS list, and the
+   * server's own origin, the one in `Host` (which a proxy in front must pass on). A proxy that passes the
+   * host without its port (nginx's `$host`) makes the port unknowable, so then the host name decides.
+   */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (this.options.corsOrigins?.includes(origin)) return true;
+    const host = req.headers.host ?? '';
+    try {
+      const url = new URL(origin);
+      return url.host === host || (!host.includes(':') && url.hostname === host);
+    } catch {
+      return false;
+    }
+  }
+
+  private relayStatus(live: boolean): RelayStatus {
+    return {
+      live,
+      message: live ? 'Live: seat changes are relayed as they commit'
+        : 'Live updates paused: the database connection is lost; seat maps will be re-sent when it is back',
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  private broadcastRelayStatus(live: boolean): void {
+    const status = this.relayStatus(live);
+    for (const namespace of this.namespaces) namespace.emit('relay_status', status);
   }
 
   private relay(change: SeatsUpdated): void {
@@ -176,6 +211,7 @@ export class SeatGateway {
   private onConnection(socket: Socket): void {
     const data = socket.data as SocketData;
     data.flights ??= new Set(); // kept as is when the connection state was recovered
+    if (!this.options.listener.isConnected()) socket.emit('relay_status', this.relayStatus(false));
     socket.on('disconnect', () => {
       const until = Date.now() + RECOVERY_MS;
       for (const room of data.flights) this.recoverable.add(room, until);
@@ -302,15 +338,6 @@ class Expiring {
     if (until === undefined) return false;
     if (until > now) return true;
     this.until.delete(key);
-    return false;
-  }
-}
-
-/** A page of this very server (its Host): a browser cannot forge Host for another site's page. */
-function isSameOrigin(origin: string, req: IncomingMessage): boolean {
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
     return false;
   }
 }
