@@ -3,9 +3,11 @@
  * output. Logs carry ids (request, booking, user, socket), never names, bodies or connection strings.
  */
 import pino, { type Logger } from 'pino';
-import { LOG_LEVELS } from './config.ts';
 
 export type { Logger };
+
+/** LOG_LEVEL's values (checked by loadConfig). Here, not in config.ts, which imports modules that log. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function createLogger(options: { level?: string; pretty?: boolean; destination?: pino.DestinationStream } = {}): Logger {
   const settings: pino.LoggerOptions = {
