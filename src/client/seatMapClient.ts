@@ -16,6 +16,8 @@ export interface SeatMapView {
   flightNumber: string;
   date: string;
   availableSeats: number[];
+  /** Seats kept by a hold: not available, not booked. */
+  heldSeats: number[];
   version: number;
   timestamp: string;
 }
@@ -84,6 +86,7 @@ export class SeatMapClient extends EventEmitter<SeatMapClientEvents> {
       flightNumber: event.flightNumber,
       date: event.date,
       availableSeats: event.availableSeats,
+      heldSeats: event.heldSeats,
       version: event.version,
       timestamp: event.timestamp,
     };

@@ -23,6 +23,10 @@ export const BookingId = Type.String({
 });
 export const UserId = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'User id', examples: [1] });
 const SeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 8 }), { description: 'Free seats, ascending', examples: [[1, 2, 6, 7]] });
+const HeldSeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 8 }), {
+  description: 'Seats kept by a hold (POST /api/flight/holds), ascending: not bookable now, not booked either',
+  examples: [[3]],
+});
 
 export const BookingRequest = Type.Object({
   outboundFlightNumber: FlightNumber,
@@ -139,6 +143,7 @@ export const SeatMap = Type.Object({
   flightNumber: FlightNumber,
   date: WireDate,
   availableSeats: SeatList,
+  heldSeats: HeldSeatList,
   totalSeats: TotalSeats,
   timestamp: Type.String({ format: 'date-time', description: 'When the seat map was read, ISO 8601 UTC', examples: ['2025-04-01T10:30:00.000Z'] }),
   version: Type.Integer({
@@ -147,7 +152,7 @@ export const SeatMap = Type.Object({
     examples: [12],
   }),
 }, {
-  examples: [{ ...flightExample, timestamp: '2025-04-01T10:30:00.000Z', version: 12 }],
+  examples: [{ ...flightExample, heldSeats: [], timestamp: '2025-04-01T10:30:00.000Z', version: 12 }],
 });
 export type SeatMap = Static<typeof SeatMap>;
 

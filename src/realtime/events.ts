@@ -19,6 +19,8 @@ export const SeatsUpdated = Type.Object({
   flightNumber: FlightNumber,
   date: WireDate,
   availableSeats: SeatList,
+  /** Extra to the spec: seats kept by a hold (not available, not booked). */
+  heldSeats: SeatList,
   lastBookedSeat: Type.Union([SeatNumber, Type.Null()]),
   /** Extra to the spec: the seat a cancellation or DELETE freed. */
   releasedSeat: Type.Union([SeatNumber, Type.Null()]),
@@ -33,6 +35,7 @@ export interface SeatsSnapshot {
   flightNumber: string;
   date: string;
   availableSeats: number[];
+  heldSeats: number[];
   totalSeats: number;
   version: number;
   timestamp: string;
