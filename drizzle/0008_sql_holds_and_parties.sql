@@ -68,9 +68,9 @@ $$;
 -- A seat is free when it has no row in `seats`, or its row belongs to a hold that has expired: an expired
 -- hold never blocks anyone. Such rows among the requested seats are deleted here, under the flight locks,
 -- before the new seats go in (the sweeper, expire_holds(), frees the rest of that hold soon after).
--- When seats are not free, BJ001 names them: for one passenger exactly as the spec words it (the outbound
--- leg when both conflict; 'is held' for a held seat); for a party every seat that was not free, also in
--- DETAIL.unavailable.
+-- When seats are not free, BJ001 names them: for a booking of one passenger exactly as the spec words it
+-- (the outbound leg when both conflict; 'is held by another customer' for a held seat); for a party or a
+-- hold every seat that was not free, also in DETAIL.unavailable.
 create or replace function reserve_seats(
   p_user_id integer,
   p_outbound_flight_number text,
@@ -197,7 +197,7 @@ begin
     end if;
   end loop;
   if jsonb_array_length(v_conflicts) > 0 then
-    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1);
+    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1 or p_hold_for is not null);
   end if;
   if cardinality(v_expired_out) + cardinality(v_expired_in) > 0 then
     delete from seats s
@@ -243,7 +243,7 @@ begin
               from unnest(p_inbound_seats) with ordinality i(seat, n)) r
       join seats s on s.flight_id = r.flight and s.seat_number = r.seat
      where s.booking_id is distinct from v_booking_id or s.hold_id is distinct from v_hold_id;
-    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1);
+    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1 or p_hold_for is not null);
   end if;
 
   return query select v_booking_id, v_hold_id, v_created, v_expires;
@@ -359,7 +359,7 @@ $$;
 --   select * from hold_seats(outbound_flight_number => 'BKJT123', outbound_date => '2025-04-07',
 --     outbound_seats => array[5], inbound_flight_number => 'BKJT234', inbound_date => '2025-04-08',
 --     inbound_seats => array[3], user_id => 1, hold_seconds => 300);     -- hold_id, expires_at
---   select * from confirm_hold('<hold id>', user_id => 1);               -- booking_id, status, replayed
+--   select * from confirm_hold('<hold id>', user_id => 1);     -- booking_id, status, replayed, the seats
 --   select * from release_hold('<hold id>', user_id => 1);               -- hold_id, status
 --   select expire_holds();                                               -- what the sweeper runs
 --
@@ -452,7 +452,9 @@ end;
 $$;
 
 create or replace function confirm_hold(p_hold_id uuid, user_id integer default null)
-returns table (booking_id uuid, status text, created_at timestamptz, replayed boolean)
+returns table (booking_id uuid, status text, created_at timestamptz, replayed boolean,
+               outbound_flight_number text, outbound_date date, outbound_seats smallint[],
+               inbound_flight_number text, inbound_date date, inbound_seats smallint[], passenger_names text[])
 language plpgsql
 security definer
 set search_path = pg_catalog, public, pg_temp
@@ -467,7 +469,10 @@ begin
   v_hold := lock_hold(p_hold_id, confirm_hold.user_id);
   if v_hold.status = 'confirmed' then
     -- A retry of a confirmation that went through: the same booking again.
-    return query select b.id, 'confirmed'::text, b.created_at, true from bookings b where b.id = v_hold.booking_id;
+    return query select b.id, 'confirmed'::text, b.created_at, true, fo.flight_number, fo.flight_date,
+                        v_hold.outbound_seats, fi.flight_number, fi.flight_date, v_hold.inbound_seats, v_hold.passenger_names
+                   from bookings b join flights fo on fo.id = b.outbound_flight_id join flights fi on fi.id = b.inbound_flight_id
+                  where b.id = v_hold.booking_id;
     return;
   end if;
   if v_hold.status = 'released' then
@@ -499,13 +504,18 @@ begin
    where s.hold_id = p_hold_id;
   get diagnostics v_moved = row_count;
   if v_moved <> 2 * v_count then
-    -- An active, unexpired hold always has all its seats (only expired holds lose seats to bookings).
-    raise exception 'hold % has % of its % seats', p_hold_id, v_moved, 2 * v_count;
+    -- An active, unexpired hold has all its seats (only expired holds lose seats to bookings), unless
+    -- someone deleted one by hand: then it cannot be confirmed as it was asked for.
+    raise exception using errcode = 'BJ023', message = format('Hold %s lost seats and can no longer be confirmed', p_hold_id),
+      detail = json_build_object('holdId', p_hold_id)::text;
   end if;
   update seat_holds h set status = 'confirmed', booking_id = v_booking.id, ended_at = clock_timestamp()
    where h.id = p_hold_id;
 
-  return query select v_booking.id, v_booking.status, v_booking.created_at, false;
+  return query select v_booking.id, v_booking.status, v_booking.created_at, false, fo.flight_number, fo.flight_date,
+                      v_hold.outbound_seats, fi.flight_number, fi.flight_date, v_hold.inbound_seats, v_hold.passenger_names
+                 from flights fo, flights fi
+                where fo.id = v_hold.outbound_flight_id and fi.id = v_hold.inbound_flight_id;
 end;
 $$;
 

@@ -67,9 +67,9 @@ $$;
 -- A seat is free when it has no row in `seats`, or its row belongs to a hold that has expired: an expired
 -- hold never blocks anyone. Such rows among the requested seats are deleted here, under the flight locks,
 -- before the new seats go in (the sweeper, expire_holds(), frees the rest of that hold soon after).
--- When seats are not free, BJ001 names them: for one passenger exactly as the spec words it (the outbound
--- leg when both conflict; 'is held' for a held seat); for a party every seat that was not free, also in
--- DETAIL.unavailable.
+-- When seats are not free, BJ001 names them: for a booking of one passenger exactly as the spec words it
+-- (the outbound leg when both conflict; 'is held by another customer' for a held seat); for a party or a
+-- hold every seat that was not free, also in DETAIL.unavailable.
 create or replace function reserve_seats(
   p_user_id integer,
   p_outbound_flight_number text,
@@ -196,7 +196,7 @@ begin
     end if;
   end loop;
   if jsonb_array_length(v_conflicts) > 0 then
-    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1);
+    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1 or p_hold_for is not null);
   end if;
   if cardinality(v_expired_out) + cardinality(v_expired_in) > 0 then
     delete from seats s
@@ -242,7 +242,7 @@ begin
               from unnest(p_inbound_seats) with ordinality i(seat, n)) r
       join seats s on s.flight_id = r.flight and s.seat_number = r.seat
      where s.booking_id is distinct from v_booking_id or s.hold_id is distinct from v_hold_id;
-    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1);
+    perform raise_seats_unavailable(v_outbound, v_inbound, v_conflicts, v_count > 1 or p_hold_for is not null);
   end if;
 
   return query select v_booking_id, v_hold_id, v_created, v_expires;

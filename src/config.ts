@@ -43,6 +43,8 @@ export interface Config {
    * `true`, a hop count, or addresses/`loopback`. Default off.
    */
   trustProxy: boolean | number | string;
+  /** HOLD_TTL_SECONDS: how long a hold keeps its seats (1 to 86400). Default 300. */
+  holdTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
+    holdTtlSeconds: holdTtlFrom(env),
   };
 }
 
@@ -79,6 +82,12 @@ function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new ConfigError(`${name}="${raw}" is not a whole number (0 or more)`);
   return Number(raw);
+}
+
+function holdTtlFrom(env: NodeJS.ProcessEnv): number {
+  const seconds = positiveIntegerFrom(env, 'HOLD_TTL_SECONDS', 300);
+  if (seconds > 86_400) throw new ConfigError(`HOLD_TTL_SECONDS="${env.HOLD_TTL_SECONDS}" is more than a day (86400)`);
+  return seconds;
 }
 
 function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     logger: log,
-    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    app: {
+      corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy,
+      holdTtlSeconds: config.holdTtlSeconds,
+    },
   });
   log.info({ url: server.url }, 'BlackJet listening');
   process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);

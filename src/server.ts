@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { createDb, createPool } from './db/client.ts';
+import { DEFAULT_HOLD_SWEEP_MS, startHoldSweeper } from './db/holds.ts';
 import { type AppOptions, createApp } from './http/app.ts';
 import { log as processLog, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -22,7 +23,9 @@ export interface ServerOptions {
   maxConnectionsPerIp?: number;
   logger?: Logger;
   /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
-  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>;
+  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy' | 'holdTtlSeconds'>;
+  /** How often this instance runs the hold sweeper (expire_holds). Default 500 ms. */
+  holdSweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -107,6 +110,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const { port } = httpServer.address() as AddressInfo;
   const openGateway = gateway;
+  // Every instance runs one; expire_holds() lets one of them sweep at a time.
+  const sweeper = startHoldSweeper(db, {
+    intervalMs: options.holdSweepIntervalMs ?? DEFAULT_HOLD_SWEEP_MS,
+    logger,
+    onExpired: (n) => metrics.holdsExpired.inc(n),
+  });
 
   return {
     url: `http://localhost:${port}`,
@@ -124,6 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
       await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
+      await sweeper.stop();
       await listener.close();
       await pool.end();
     },

@@ -20,7 +20,8 @@ import { flightRoutes } from './flights.ts';
 import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
-import { bookingAttempts, requestLogging } from './observability.ts';
+import { DEFAULT_HOLD_TTL_SECONDS, holdRoutes } from './holds.ts';
+import { bookingAttempts, holdAttempts, requestLogging } from './observability.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 export const BODY_LIMIT = '16kb';
@@ -44,6 +45,8 @@ export interface AppOptions {
   bookingsPerMinute?: number;
   /** Express `trust proxy` (TRUST_PROXY): needed behind a load balancer for the client IP. Default off. */
   trustProxy?: boolean | number | string;
+  /** How long a hold keeps its seats (HOLD_TTL_SECONDS). Default 300. */
+  holdTtlSeconds?: number;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
@@ -66,9 +69,13 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
     });
     app.all('/metrics', methodNotAllowed('GET'));
     app.post('/api/flight/booking', bookingAttempts(options.metrics));
+    app.post('/api/flight/holds', holdAttempts(options.metrics, 'hold'));
+    app.post('/api/flight/holds/:holdId/confirm', holdAttempts(options.metrics, 'confirm'));
+    app.delete('/api/flight/holds/:holdId', holdAttempts(options.metrics, 'release'));
   }
   if (options.bookingsPerMinute) {
-    app.post('/api/flight/booking', rateLimit({
+    // One budget for the requests that take seats: bookings and holds.
+    app.post(['/api/flight/booking', '/api/flight/holds'], rateLimit({
       windowMs: 60_000,
       limit: options.bookingsPerMinute,
       standardHeaders: 'draft-7',
@@ -117,6 +124,7 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   }));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   app.use(bookingRoutes(db));
+  app.use(holdRoutes(db, options.holdTtlSeconds ?? DEFAULT_HOLD_TTL_SECONDS));
   app.use(flightRoutes(db));
   app.use(itineraryRoutes(db));
 

@@ -1,13 +1,17 @@
 /**
  * POST /api/flight/booking (the validator has already checked the body against BookingRequest, and the
  * Idempotency-Key header when there is one) and DELETE /api/flight/booking/{bookingId}.
+ *
+ * One passenger (`outboundSeat`/`inboundSeat`) goes through book_round_trip() exactly as the spec has it;
+ * a party (`outboundSeats`/`inboundSeats`) through book_seats(). Both are the same rule in SQL.
  */
-import { Router } from 'express';
-import { checkRoundTrip } from '../domain/bookingRules.ts';
-import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
-import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
+import { type Request, Router } from 'express';
+import { checkRoundTrip, checkSeatChoice } from '../domain/bookingRules.ts';
+import { type BookedRoundTrip, bookRoundTrip } from '../db/bookRoundTrip.ts';
+import { bookRoundTripIdempotent, type Refusal } from '../db/bookRoundTripIdempotent.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
+import { bookSeats, type PartyTrip, reserveSeatsIdempotent } from '../db/holds.ts';
 import { findItinerary } from '../db/itineraries.ts';
 import { confirmedResult, failedResult, publishBookingResult } from '../channels/bookingResults.ts';
 import type { BookingResult } from '../realtime/events.ts';
@@ -16,21 +20,34 @@ import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint 
 import { bookingBody, bookingNotFound } from './itineraries.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
-/**
- * Books under an idempotency key. A refusal, first-hand or replayed, becomes the same ApiError a plain
- * booking raises; replays say so in a header.
- */
-async function bookOnce(db: Db, trip: RoundTrip, request: BookingRequest, idempotencyKey: string) {
-  const outcome = await bookRoundTripIdempotent(db, trip, {
-    idempotencyKey, requestFingerprint: requestFingerprint(request),
-  }).catch(rethrowFromDatabase);
-  if ('booked' in outcome) return outcome;
-  const { code, message, detail } = outcome.refused;
+/** The ApiError of a refusal stored with an idempotency key (or given first-hand); replays say so. */
+export function refusalError({ code, message, detail }: Refusal, replayed: boolean): ApiError {
   const error = apiErrorFromSqlState(code, message, detail);
   if (!error) throw new Error(`stored refusal ${code} has no HTTP mapping`);
-  if (outcome.replayed) error.headers[IDEMPOTENT_REPLAYED_HEADER] = 'true';
-  throw error;
+  if (replayed) error.headers[IDEMPOTENT_REPLAYED_HEADER] = 'true';
+  return error;
 }
+
+/**
+ * The outcome of a request for the socket named in `X-Socket-Id` (validated by the OpenAPI header
+ * parameter), sent through PostgreSQL to whichever instance holds it. A courtesy: the HTTP answer does
+ * not wait for it, nor fail with it.
+ */
+export function socketReporter(db: Db, req: Request) {
+  const socketId = req.get('x-socket-id');
+  const send = (result: BookingResult) => {
+    publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'result not sent to its socket'));
+  };
+  return {
+    send: (make: (socketId: string) => BookingResult) => { if (socketId) send(make(socketId)); },
+    /** For a refusal: booking_failed. Errors on our side (5xx) are not reported to the socket. */
+    failed: (e: unknown) => { if (socketId && e instanceof ApiError && e.status < 500) send(failedResult(socketId, e)); },
+  };
+}
+
+/** A leg of the 201 body: `seat` always (the first passenger's), `seats` when the request listed them. */
+export const bookedLeg = (flightNumber: string, date: string, seats: number[], listed: boolean) =>
+  ({ flightNumber, date, seat: seats[0]!, ...(listed ? { seats } : {}) });
 
 export function bookingRoutes(db: Db): Router {
   const router = Router();
@@ -38,38 +55,54 @@ export function bookingRoutes(db: Db): Router {
   router.post('/api/flight/booking', async (req, res) => {
     const request = req.body as BookingRequest;
     const checked = checkRoundTrip(request);
-    if (!checked.ok) throw validationError(checked.problems);
-    // The validator has checked its format (OpenAPI header parameter).
-    const socketId = req.get('x-socket-id');
-    // A courtesy message to the client's socket: the HTTP answer does not wait for it, nor fail with it.
-    const tellSocket = (result: BookingResult) => {
-      publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
-    };
-
-    const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
+    const choice = checkSeatChoice(request);
+    if (!checked.ok || !choice.ok) {
+      throw validationError([...(checked.ok ? [] : checked.problems), ...(choice.ok ? [] : choice.problems)]);
+    }
+    const socket = socketReporter(db, req);
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
+    const key = idempotencyKey === undefined ? undefined : { idempotencyKey, requestFingerprint: requestFingerprint(request) };
+    const dates = { outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
+
     let booked: BookedRoundTrip;
+    let replayed = false;
     try {
-      if (idempotencyKey === undefined) {
-        booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
+      if (!choice.party) {
+        const trip = { ...request, ...dates, outboundSeat: choice.outboundSeat, inboundSeat: choice.inboundSeat };
+        if (!key) {
+          booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
+        } else {
+          const outcome = await bookRoundTripIdempotent(db, trip, key).catch(rethrowFromDatabase);
+          if ('refused' in outcome) throw refusalError(outcome.refused, outcome.replayed);
+          ({ booked, replayed } = outcome);
+        }
       } else {
-        const outcome = await bookOnce(db, trip, request, idempotencyKey);
-        if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        booked = outcome.booked;
+        const trip: PartyTrip = { ...request, ...dates, ...choice };
+        if (!key) {
+          booked = await bookSeats(db, trip).catch(rethrowFromDatabase);
+        } else {
+          const outcome = await reserveSeatsIdempotent(db, trip, undefined, key).catch(rethrowFromDatabase);
+          if ('refused' in outcome) throw refusalError(outcome.refused, outcome.replayed);
+          if (!('booked' in outcome)) throw new Error('a booking key replayed a hold');
+          ({ booked, replayed } = outcome);
+        }
       }
     } catch (e) {
-      if (socketId && e instanceof ApiError && e.status < 500) tellSocket(failedResult(socketId, e));
+      socket.failed(e);
       throw e;
     }
-    if (socketId) tellSocket(confirmedResult(socketId, booked.bookingId, request));
+    if (replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
     res.locals.bookingId = booked.bookingId; // for the booking log line
 
+    const [outboundSeats, inboundSeats] = choice.party
+      ? [choice.outboundSeats, choice.inboundSeats] : [[choice.outboundSeat], [choice.inboundSeat]];
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,
       status: booked.status,
-      outbound: { flightNumber: request.outboundFlightNumber, date: request.outboundDate, seat: request.outboundSeat },
-      inbound: { flightNumber: request.inboundFlightNumber, date: request.inboundDate, seat: request.inboundSeat },
+      outbound: bookedLeg(request.outboundFlightNumber, request.outboundDate, outboundSeats, choice.party),
+      inbound: bookedLeg(request.inboundFlightNumber, request.inboundDate, inboundSeats, choice.party),
     };
+    socket.send((id) => confirmedResult(id, body));
     res.status(201).location(`/api/bookings/${booked.bookingId}`).json(body);
   });
 

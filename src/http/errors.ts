@@ -7,6 +7,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { FieldProblem } from '../domain/bookingRules.ts';
 import type { ErrorBody } from './schemas.ts';
 
+type UnavailableSeat = NonNullable<ErrorBody['unavailableSeats']>[number];
+
 export const RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
@@ -49,6 +51,11 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
   BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
   BJ007: { status: 422, error: 'idempotency_key_reused' }, // book_round_trip_idempotent: key used for another request
+  BJ020: { status: 404, error: 'hold_not_found' }, // confirm_hold, release_hold: no such hold
+  BJ021: { status: 410, error: 'hold_expired' }, // confirm_hold: the hold's time is up
+  BJ022: { status: 403, error: 'hold_forbidden' }, // confirm_hold, release_hold: another user's hold (open mode)
+  BJ023: { status: 410, error: 'hold_released' }, // confirm_hold: the hold was released
+  BJ024: { status: 409, error: 'hold_confirmed' }, // release_hold: the hold is a booking now
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections
@@ -93,7 +100,10 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
   if (mapped.status === 503) return serviceUnavailable();
   const detail = parseDetail(rawDetail);
   if (mapped.error === 'seat_unavailable') {
-    const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
+    // A party's refusal lists every seat that was not free (sql: DETAIL.unavailable); one passenger's
+    // keeps the spec's body exactly.
+    const unavailable = Array.isArray(detail.unavailable) ? { unavailableSeats: detail.unavailable as UnavailableSeat[] } : {};
+    const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [], ...unavailable });
     conflict.conflictingSeat = { flightNumber: String(detail.flightNumber), seat: Number(detail.seat) };
     conflict.conflictLeg = detail.leg === 'inbound' ? 'inbound' : 'outbound';
     return conflict;

@@ -11,10 +11,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../log.ts';
-import type { BookingOutcome, Metrics } from '../metrics.ts';
+import type { BookingOutcome, HoldOperation, HoldOutcome, Metrics } from '../metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const isBookingAttempt = (req: IncomingMessage) => req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/flight/booking';
+const pathOf = (req: IncomingMessage) => (req.url ?? '').split('?')[0] ?? '';
+const isBookingAttempt = (req: IncomingMessage) => req.method === 'POST' && pathOf(req) === '/api/flight/booking';
+/** POST /api/flight/holds, POST .../{holdId}/confirm, DELETE .../{holdId}: logged by holdAttempts. */
+const isHoldAttempt = (req: IncomingMessage) => (req.method === 'POST' || req.method === 'DELETE')
+  && pathOf(req).startsWith('/api/flight/holds');
 const isQuiet = (req: IncomingMessage) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? '');
 
 export function requestLogging(logger: Logger): RequestHandler {
@@ -26,7 +30,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => isBookingAttempt(req) || isQuiet(req) },
+    autoLogging: { ignore: (req) => isBookingAttempt(req) || isHoldAttempt(req) || isQuiet(req) },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     // Method, path and status only: no headers, query strings, bodies or addresses.
     serializers: {
@@ -57,21 +61,72 @@ export function bookingAttempts(metrics: Metrics): RequestHandler {
       const leg = res.locals.conflictLeg as string | undefined;
       if (outcome === 'seat_unavailable' && leg) metrics.seatConflicts.inc({ leg });
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const pick = (key: string) => (typeof body[key] === 'string' || typeof body[key] === 'number' ? String(body[key]).slice(0, 32) : undefined);
+      const pick = (key: string) => {
+        const value = body[key];
+        if (typeof value === 'string' || typeof value === 'number') return String(value).slice(0, 32);
+        // A party's seat list, as "5,6" (only numbers are kept).
+        if (Array.isArray(value)) return value.filter((v) => typeof v === 'number').slice(0, 4).join(',') || undefined;
+        return undefined;
+      };
       req.log.info({
         booking: {
           outcome,
           status: res.statusCode,
           ...(error && outcome !== 'confirmed' ? { error } : {}),
           ...(leg ? { conflictLeg: leg } : {}),
-          outbound: { flightNumber: pick('outboundFlightNumber'), date: pick('outboundDate'), seat: pick('outboundSeat') },
-          inbound: { flightNumber: pick('inboundFlightNumber'), date: pick('inboundDate'), seat: pick('inboundSeat') },
+          outbound: { flightNumber: pick('outboundFlightNumber'), date: pick('outboundDate'), seat: pick('outboundSeat') ?? pick('outboundSeats') },
+          inbound: { flightNumber: pick('inboundFlightNumber'), date: pick('inboundDate'), seat: pick('inboundSeat') ?? pick('inboundSeats') },
           userId: pick('userId'),
           bookingId: res.locals.bookingId,
           replayed: res.getHeader('Idempotent-Replayed') === 'true' || undefined,
           latencyMs: Math.round(seconds * 10_000) / 10,
         },
       }, 'booking attempt');
+    });
+    next();
+  };
+}
+
+const HOLD_SUCCESS: Record<HoldOperation, HoldOutcome> = { hold: 'held', confirm: 'confirmed', release: 'released' };
+
+export function holdOutcomeOf(operation: HoldOperation, status: number, error: string | undefined): HoldOutcome {
+  if (status === 201 || status === 204) return HOLD_SUCCESS[operation];
+  if (error === 'seat_unavailable') return 'seat_unavailable';
+  if (error === 'hold_expired' || error === 'hold_released') return 'expired';
+  if (error === 'hold_forbidden') return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status >= 400 && status < 500) return 'invalid';
+  return 'error';
+}
+
+/**
+ * In front of the hold routes, before validation: one metric and one log line per hold, confirm or
+ * release, with its outcome, ids (hold, booking, user) and latency. Ids only, as for bookings.
+ */
+export function holdAttempts(metrics: Metrics, operation: HoldOperation): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const error = res.locals.error as string | undefined;
+      const outcome = holdOutcomeOf(operation, res.statusCode, error);
+      metrics.holdOperations.inc({ operation, outcome });
+      metrics.holdDuration.observe({ operation }, seconds);
+      const userId = (req.body as Record<string, unknown> | undefined)?.userId ?? req.query?.userId;
+      req.log.info({
+        hold: {
+          operation,
+          outcome,
+          status: res.statusCode,
+          ...(error && res.statusCode >= 400 ? { error } : {}),
+          holdId: res.locals.holdId,
+          bookingId: res.locals.bookingId,
+          userId: typeof userId === 'number' || typeof userId === 'string' ? String(userId).slice(0, 32) : undefined,
+          replayed: res.getHeader('Idempotent-Replayed') === 'true' || undefined,
+          latencyMs: Math.round(seconds * 10_000) / 10,
+        },
+      }, 'hold attempt');
     });
     next();
   };

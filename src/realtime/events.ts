@@ -50,8 +50,9 @@ export interface SocketError {
 /** server -> one client, after a REST booking that named it in `X-Socket-Id`. */
 export interface BookingConfirmed {
   bookingId: string;
-  outbound: { flightNumber: string; seat: number };
-  inbound: { flightNumber: string; seat: number };
+  /** `seats`: a party's seats on the leg, in passenger order. */
+  outbound: { flightNumber: string; seat: number; seats?: number[] };
+  inbound: { flightNumber: string; seat: number; seats?: number[] };
 }
 export interface BookingFailed {
   reason: string;
@@ -63,7 +64,9 @@ export interface BookingFailed {
 /** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
 export const BookingResult = Type.Object({
   socketId: Type.String({ minLength: 1, maxLength: 64 }),
-  event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
+  event: Type.Union([
+    Type.Literal('booking_confirmed'), Type.Literal('booking_failed'), Type.Literal('hold_created'), Type.Literal('hold_released'),
+  ]),
   payload: Type.Object({}, { additionalProperties: true }),
 });
 export type BookingResult = Static<typeof BookingResult>;

@@ -34,6 +34,7 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(config.bookingsPerMinute, 60);
     assert.equal(config.maxConnectionsPerIp, 100);
     assert.equal(config.trustProxy, false);
+    assert.equal(config.holdTtlSeconds, 300);
   });
 
   it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
@@ -47,7 +48,7 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['HOLD_TTL_SECONDS', '0'], ['HOLD_TTL_SECONDS', '5m'], ['HOLD_TTL_SECONDS', '90000'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
