@@ -90,6 +90,17 @@ const rateLimited = {
   }),
   headers: sharedResponses.ServiceUnavailable.headers,
 };
+/** The errors a booking and a hold share besides their own 400, 404 and 409. */
+const takingSeatsErrors = {
+  422: errorResponse('The Idempotency-Key was already used for a different request body', {
+    error: 'idempotency_key_reused',
+    message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
+  }),
+  413: responseRef('PayloadTooLarge'),
+  415: responseRef('UnsupportedMediaType'),
+  429: rateLimited,
+  503: responseRef('ServiceUnavailable'),
+};
 const idempotencyKeyParameter = {
   name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
   description: IdempotencyKey.description, schema: plain(IdempotencyKey), example: IdempotencyKey.examples[0],
@@ -210,14 +221,7 @@ export function buildOpenApiDocument() {
               error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
             }),
             409: seatUnavailable,
-            422: errorResponse('The Idempotency-Key was already used for a different request body', {
-              error: 'idempotency_key_reused',
-              message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
-            }),
-            413: responseRef('PayloadTooLarge'),
-            415: responseRef('UnsupportedMediaType'),
-            429: rateLimited,
-            503: responseRef('ServiceUnavailable'),
+            ...takingSeatsErrors,
           },
         },
       },
@@ -243,14 +247,7 @@ export function buildOpenApiDocument() {
             400: responseRef('ValidationError'),
             404: errorResponse('Unknown flight or user', { error: 'user_not_found', message: 'User 42 not found' }),
             409: seatUnavailable,
-            422: errorResponse('The Idempotency-Key was already used for a different request', {
-              error: 'idempotency_key_reused',
-              message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
-            }),
-            413: responseRef('PayloadTooLarge'),
-            415: responseRef('UnsupportedMediaType'),
-            429: rateLimited,
-            503: responseRef('ServiceUnavailable'),
+            ...takingSeatsErrors,
           },
         },
       },
