@@ -4,8 +4,10 @@
 -- the embedded database). It may:
 --   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
---     book_round_trips, cancel_booking, purge_expired_idempotency_keys;
---   - read what it serves: flights, seats, bookings, the itineraries view, and users' ids (not names);
+--     book_round_trips, cancel_booking, purge_expired_idempotency_keys, and for holds and parties
+--     book_seats, hold_seats, confirm_hold, release_hold, expire_holds, reserve_seats_idempotent;
+--   - read what it serves: flights, seats, bookings, booking_passengers, seat_holds, the itineraries
+--     view, and users' ids (not names);
 --   - execute the account functions (sql/accounts.sql), also `security definer`: register_account, login,
 --     refresh_session, logout;
 --   - LISTEN and NOTIFY (allowed to every role).
@@ -23,7 +25,15 @@ revoke execute on function
   register_account(text, text, text, text),
   login(text, text, interval),
   refresh_session(text),
-  logout(text)
+  logout(text),
+  reserve_seats(integer, text, date, integer[], text, date, integer[], text[], interval),
+  book_seats(text, date, integer[], text, date, integer[], integer, text[]),
+  hold_seats(text, date, integer[], text, date, integer[], integer, text[], integer),
+  lock_hold(uuid, integer),
+  confirm_hold(uuid, integer),
+  release_hold(uuid, integer),
+  expire_holds(integer),
+  reserve_seats_idempotent(text, text, text, date, integer[], text, date, integer[], integer, text[], integer)
   from public;
 
 create or replace function grant_api_privileges(p_role name) returns void
@@ -32,7 +42,7 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 begin
   execute format('grant usage on schema public to %I', p_role);
-  execute format('grant select on flights, seats, bookings, itineraries to %I', p_role);
+  execute format('grant select on flights, seats, bookings, booking_passengers, seat_holds, itineraries to %I', p_role);
   execute format('grant select (id) on users to %I', p_role);
   execute format($grant$grant execute on function
       book_round_trip(text, date, integer, text, date, integer, integer),
@@ -44,7 +54,14 @@ begin
       register_account(text, text, text, text),
       login(text, text, interval),
       refresh_session(text),
-      logout(text)
+      logout(text),
+      held_seats(integer),
+      book_seats(text, date, integer[], text, date, integer[], integer, text[]),
+      hold_seats(text, date, integer[], text, date, integer[], integer, text[], integer),
+      confirm_hold(uuid, integer),
+      release_hold(uuid, integer),
+      expire_holds(integer),
+      reserve_seats_idempotent(text, text, text, date, integer[], text, date, integer[], integer, text[], integer)
     to %I$grant$, p_role);
 end;
 $$;

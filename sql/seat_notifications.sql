@@ -2,8 +2,13 @@
 -- `seats_updated`, whoever made it (book_round_trip, cancel, a hand-written INSERT/DELETE in psql).
 --
 -- Payload (JSON, well under the 8000-byte NOTIFY limit):
---   {"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[1,2,6,7],"lastBookedSeat":5,
+--   {"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[1,2,6,7],"heldSeats":[],"lastBookedSeat":5,
 --    "releasedSeat":null,"version":12,"timestamp":"2025-04-01T10:30:00.123Z"}
+--
+-- `availableSeats` are the seats one can book now; `heldSeats` those kept by a hold (sql/holds.sql), in
+-- neither list when booked. `lastBookedSeat` is the highest seat that became booked (a new booking, or a
+-- hold confirmed); a new hold books nothing, so it is null then. `releasedSeat` is the highest seat freed
+-- (a cancellation, a hold released or expired, a hand DELETE).
 --
 -- Why statement-level triggers with transition tables: one booking inserts both seats in one statement,
 -- so the trigger runs once per statement and sends one notification per changed flight, not per row.
@@ -36,6 +41,7 @@ begin
     'flightNumber', v_flight.flight_number,
     'date', to_char(v_flight.flight_date, 'DD/MM/YYYY'),
     'availableSeats', available_seats(p_flight_id),
+    'heldSeats', held_seats(p_flight_id),
     'lastBookedSeat', p_booked_seat,
     'releasedSeat', p_released_seat,
     'version', v_flight.seats_version,
@@ -56,7 +62,8 @@ declare
 begin
   if tg_op = 'INSERT' then
     for v_change in
-      select flight_id, max(seat_number) as booked from new_seats group by flight_id order by flight_id
+      select flight_id, max(seat_number) filter (where hold_id is null) as booked
+        from new_seats group by flight_id order by flight_id
     loop
       perform notify_seats_changed(v_change.flight_id, v_change.booked, null);
     end loop;
@@ -68,9 +75,10 @@ begin
     end loop;
   else
     -- An UPDATE can move a seat within or between flights: report what appeared and what disappeared.
+    -- A held seat that turns into a booked one (a hold confirmed) counts as booked.
     for v_change in
-      with appeared as (select flight_id, seat_number from new_seats
-                        except select flight_id, seat_number from old_seats),
+      with appeared as (select flight_id, seat_number from new_seats where hold_id is null
+                        except select flight_id, seat_number from old_seats where hold_id is null),
            vanished as (select flight_id, seat_number from old_seats
                         except select flight_id, seat_number from new_seats),
            touched as (select flight_id from new_seats union select flight_id from old_seats)

@@ -54,7 +54,10 @@ export async function bootServer(config: Config, database: ProvisionedDatabase):
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     booking: config.booking,
     logger: log,
-    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    app: {
+      corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy,
+      holdTtlSeconds: config.holdTtlSeconds,
+    },
     auth: await identitySettings(config, database),
     metrics: { port: config.metricsPort, token: config.metricsToken },
   });

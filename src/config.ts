@@ -63,6 +63,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** METRICS_TOKEN: /metrics on PORT needs `Authorization: Bearer <token>`. Default unset. */
   metricsToken: string | undefined;
+  /** HOLD_TTL_SECONDS: how long a hold keeps its seats (1 to 86400). Default 300. */
+  holdTtlSeconds: number;
 }
 
 export { ConfigError } from './configError.ts';
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authConfigFrom(env),
     metricsPort: env.METRICS_PORT ? portFrom(env, 'METRICS_PORT', 0) : undefined,
     metricsToken: metricsTokenFrom(env),
+    holdTtlSeconds: holdTtlFrom(env),
   };
 }
 
@@ -120,6 +123,12 @@ function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new ConfigError(`${name}="${raw}" is not a whole number (0 or more)`);
   return Number(raw);
+}
+
+function holdTtlFrom(env: NodeJS.ProcessEnv): number {
+  const seconds = positiveIntegerFrom(env, 'HOLD_TTL_SECONDS', 300);
+  if (seconds > 86_400) throw new ConfigError(`HOLD_TTL_SECONDS="${env.HOLD_TTL_SECONDS}" is more than a day (86400)`);
+  return seconds;
 }
 
 function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {

@@ -7,6 +7,9 @@ import type pg from 'pg';
 
 /** The `outcome` label of the booking metrics. */
 export type BookingOutcomeLabel = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
+export type HoldOperation = 'hold' | 'confirm' | 'release';
+export type HoldOutcome = 'held' | 'confirmed' | 'released' | 'seat_unavailable' | 'expired' | 'forbidden' | 'not_found'
+  | 'conflict' | 'invalid' | 'error';
 
 export interface MetricsSources {
   pool: pg.Pool;
@@ -45,6 +48,27 @@ export class Metrics {
     name: 'blackjet_booking_batch_size',
     help: 'Bookings per book_round_trips() transaction (BOOKING_BATCH_MAX caps it)',
     buckets: [1, 2, 4, 8, 16, 30],
+    registers: [this.registry],
+  });
+
+  readonly holdOperations = new client.Counter({
+    name: 'blackjet_hold_operations_total',
+    help: 'Hold requests (hold, confirm, release) by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly holdDuration = new client.Histogram({
+    name: 'blackjet_hold_duration_seconds',
+    help: 'Time to answer a hold request, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly holdsExpired = new client.Counter({
+    name: 'blackjet_holds_expired_total',
+    help: 'Holds this instance\'s sweeper ended because their time was up',
     registers: [this.registry],
   });
 

@@ -11,6 +11,7 @@ import { ConfigError } from './config.ts';
 import { BookingQueue, type BookingQueueOptions } from './db/bookingQueue.ts';
 import { DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/sizes.ts';
 import { createDb, createPool } from './db/client.ts';
+import { DEFAULT_HOLD_SWEEP_MS, startHoldSweeper } from './db/holds.ts';
 import { type AppOptions, createApp } from './http/app.ts';
 import { log as processLog, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -29,7 +30,7 @@ export interface ServerOptions {
   maxConnectionsPerIp?: number;
   logger?: Logger;
   /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
-  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>;
+  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy' | 'holdTtlSeconds'>;
   /**
    * Identity: `{ mode: 'none' }` (the open contract) or `{ mode: 'jwt', secret, issuer, audience, jwks? }`.
    * Required: no server gets the open contract by accident.
@@ -40,6 +41,8 @@ export interface ServerOptions {
    * port; else it is open on the API's port with AUTH_MODE=none and not served with jwt.
    */
   metrics?: { port?: number; token?: string };
+  /** How often this instance runs the hold sweeper (expire_holds). Default 500 ms. */
+  holdSweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -166,6 +169,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { port } = httpServer.address() as AddressInfo;
 
   const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
+  // Every instance runs one; expire_holds() lets one of them sweep at a time. It starts once the server
+  // listens and stops before the pool closes.
+  const sweeper = startHoldSweeper(db, {
+    intervalMs: options.holdSweepIntervalMs ?? DEFAULT_HOLD_SWEEP_MS,
+    logger,
+    onExpired: (n) => metrics.holdsExpired.inc(n),
+  });
 
   return {
     url: `http://localhost:${port}`,
@@ -184,6 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
       await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
+      await sweeper.stop();
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await listener.close();

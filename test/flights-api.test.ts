@@ -104,7 +104,7 @@ describe('GET /api/flights/seats', () => {
     const { status, body } = await get('/api/flights/seats?flightNumber=BKJT123&date=07/04/2025');
     assert.equal(status, 200);
     assert.deepEqual({ ...body, timestamp: undefined, version: undefined }, {
-      flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], totalSeats: 8,
+      flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], heldSeats: [], totalSeats: 8,
       timestamp: undefined, version: undefined,
     });
     assert.match(body.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

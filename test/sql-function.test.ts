@@ -87,7 +87,7 @@ describe('NOTIFY seats_updated', () => {
       const [outbound, inbound, ...rest] = (await listener.drain()).sort((x, y) => x.flightNumber.localeCompare(y.flightNumber));
       assert.equal(rest.length, 0);
       assert.deepEqual({ ...outbound, timestamp: undefined, version: undefined }, {
-        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 6, 7], lastBookedSeat: 5,
+        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 6, 7], heldSeats: [], lastBookedSeat: 5,
         releasedSeat: null, timestamp: undefined, version: undefined,
       });
       assert.deepEqual(inbound.availableSeats, [2, 4, 5, 7, 8]);

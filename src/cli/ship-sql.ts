@@ -30,6 +30,7 @@ export const SQL_FILES = [
   'itineraries.sql', // the view of bookings with their seats
   'book_round_trip_idempotent.sql', // wraps book_round_trip()
   'book_round_trips.sql', // the batch form: calls book_round_trip() and book_round_trip_idempotent()
+  'holds.sql', // party bookings and holds: reserve_seats() (book_round_trip.sql) and the hold lifecycle
   'cancel_booking.sql', // locks the two flights in the same order as book_round_trip()
   'accounts.sql', // schema auth, accounts and refresh tokens; register_account() inserts users
   'privileges.sql', // last: grants on the functions and views above

@@ -79,6 +79,7 @@ export class SeatMapClient extends EventEmitter<SeatMapClientEvents> {
       flightNumber: event.flightNumber,
       date: event.date,
       availableSeats: event.availableSeats,
+      heldSeats: event.heldSeats,
       version: event.version,
       timestamp: event.timestamp,
     };

@@ -15,6 +15,8 @@ export interface SeatMap {
   flightNumber: string;
   date: string; // DD/MM/YYYY
   availableSeats: number[];
+  /** Seats kept by a hold: neither available nor booked. */
+  heldSeats: number[];
   totalSeats: number;
   version: number;
 }
@@ -23,9 +25,10 @@ export async function readSeatMaps(db: Db, flights: FlightKey[]): Promise<SeatMa
   if (flights.length === 0) return [];
   const wanted = JSON.stringify(flights.map((f) => ({ flight_number: f.flightNumber, flight_date: f.isoDate })));
   const { rows } = await db.execute<{
-    flight_number: string; flight_date: string; available: number[]; total_seats: number; seats_version: string;
+    flight_number: string; flight_date: string; available: number[]; held: number[]; total_seats: number; seats_version: string;
   }>(sql`
     select f.flight_number, f.flight_date::text as flight_date, available_seats(f.id) as available,
+           held_seats(f.id) as held,
            f.total_seats, f.seats_version
       from jsonb_to_recordset(${wanted}::jsonb) as w(flight_number text, flight_date date)
       join flights f using (flight_number, flight_date)`);
@@ -33,6 +36,7 @@ export async function readSeatMaps(db: Db, flights: FlightKey[]): Promise<SeatMa
     flightNumber: r.flight_number,
     date: isoToWireDate(r.flight_date),
     availableSeats: r.available,
+    heldSeats: r.held,
     totalSeats: r.total_seats,
     version: Number(r.seats_version),
   }));

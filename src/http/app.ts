@@ -27,7 +27,8 @@ import { flightRoutes } from './flights.ts';
 import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 import { itineraryRoutes } from './itineraries.ts';
-import { bookingAttempts, requestLogging } from './observability.ts';
+import { DEFAULT_HOLD_TTL_SECONDS, holdRoutes } from './holds.ts';
+import { bookingAttempts, holdAttempts, requestLogging } from './observability.ts';
 import { buildAsyncApiDocument } from '../realtime/asyncapi.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { limiter } from './rateLimits.ts';
@@ -67,6 +68,8 @@ export interface AppOptions {
    * METRICS_PORT, or not at all). Default 'open'. Needs `metrics`.
    */
   metricsAccess?: 'open' | 'off' | { token: string };
+  /** How long a hold keeps its seats (HOLD_TTL_SECONDS). Default 300. */
+  holdTtlSeconds?: number;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/asyncapi.json' || path === '/docs'
@@ -139,11 +142,17 @@ export function createApp(db: Db, options: AppOptions): Express {
     });
     app.all('/metrics', methodNotAllowed('GET'));
   }
-  if (options.metrics) app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
+  if (options.metrics) {
+    app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
+    app.post('/api/flight/holds', holdAttempts(options.metrics, 'hold'));
+    app.post('/api/flight/holds/:holdId/confirm', holdAttempts(options.metrics, 'confirm'));
+    app.delete('/api/flight/holds/:holdId', holdAttempts(options.metrics, 'release'));
+  }
   // Who is asking, before the rate limits (which key on the user when there is one) and every route.
   app.use(authenticate(tokens));
   if (options.bookingsPerMinute) {
-    app.post('/api/flight/booking', limiter({
+    // One budget for the requests that take seats: bookings and holds.
+    app.post(['/api/flight/booking', '/api/flight/holds'], limiter({
       windowMs: 60_000,
       limit: options.bookingsPerMinute,
       message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
@@ -180,6 +189,7 @@ export function createApp(db: Db, options: AppOptions): Express {
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   if (tokens) app.use(authRoutes(db, tokens, options.auth));
   app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
+  app.use(holdRoutes(db, options.holdTtlSeconds ?? DEFAULT_HOLD_TTL_SECONDS));
   app.use(flightRoutes(db));
   app.use(itineraryRoutes(db));
 

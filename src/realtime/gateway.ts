@@ -301,6 +301,7 @@ export class SeatGateway {
       flightNumber: seatMap.flightNumber,
       date: seatMap.date,
       availableSeats: newer ? relayed.availableSeats : seatMap.availableSeats,
+      heldSeats: newer ? relayed.heldSeats : seatMap.heldSeats,
       totalSeats: seatMap.totalSeats,
       version: newer ? relayed.version : seatMap.version,
       timestamp: new Date().toISOString(),

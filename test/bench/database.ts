@@ -109,7 +109,7 @@ export async function openBenchDatabase(options: { flights: number; log: (line: 
     flights: options.flights,
     server: { kind, version, settings },
     async reset() {
-      await client.query('truncate seats, idempotency_keys, bookings');
+      await client.query('truncate seats, idempotency_keys, booking_passengers, seat_holds, bookings');
       await client.query('vacuum flights');
       await client.query('checkpoint').catch(() => undefined); // needs pg_checkpoint or superuser under DATABASE_URL
     },

@@ -1,6 +1,5 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
-import type { AppOptions } from '../../src/http/app.ts';
 import { apiRoleUrl } from '../../src/provision/apiRole.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
@@ -23,7 +22,7 @@ export function asApiRole(databaseUrl: string): string {
  * contract of the spec) unless `options.auth` says otherwise: the tests of the open contract use it as is,
  * the identity tests (auth-*.test.ts) pass a jwt configuration.
  */
-export function startApi(databaseUrl: string, app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>,
+export function startApi(databaseUrl: string, app?: ServerOptions['app'],
   options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, auth: { mode: 'none' }, ...options });
 }

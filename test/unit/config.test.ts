@@ -37,6 +37,7 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.deepEqual(config.booking, { maxBatch: 16, connections: 4 });
     assert.equal(config.seed, undefined);
     assert.equal(loadConfig({ SEED: 'demo' }).seed, 'demo');
+    assert.equal(config.holdTtlSeconds, 300);
   });
 
   it('MIGRATION_DATABASE_URL is only what is set: an API instance is not handed the owner by default', () => {
@@ -53,6 +54,7 @@ describe('every variable is checked, and a bad one is named', () => {
     ['TRUST_PROXY', 'yes please!'], ['TRUST_PROXY', 'maybe'], ['TRUST_PROXY', '10.0.0.0/8, nearby'], ['LOG_LEVEL', 'bogus'], ['SEED', 'yes'],
     ['BOOKING_BATCH_MAX', '0'], ['BOOKING_BATCH_MAX', '31'], ['BOOKING_BATCH_MAX', 'lots'],
     ['BOOKING_CONNECTIONS', '0'], ['BOOKING_CONNECTIONS', '11'], ['BOOKING_CONNECTIONS', '2.5'],
+    ['HOLD_TTL_SECONDS', '0'], ['HOLD_TTL_SECONDS', '5m'], ['HOLD_TTL_SECONDS', '90000'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
