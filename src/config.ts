@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyaddr from 'proxy-addr';
+import type { TrustProxy } from './http/clientIp.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,15 +36,23 @@ export interface Config {
   logLevel: string;
   /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight. Default 10000. */
   shutdownTimeoutMs: number;
-  /** RATE_LIMIT_BOOKINGS_PER_MINUTE: booking requests per client IP a minute; 0 turns it off. Default 60. */
+  /** RATE_LIMIT_BOOKINGS_PER_MINUTE: booking requests per client a minute; 0 turns it off. Default 60. */
   bookingsPerMinute: number;
+  /** RATE_LIMIT_READS_PER_MINUTE: GET /api/... requests per client a minute; 0 turns it off. Default 600. */
+  readsPerMinute: number;
+  /** RATE_LIMIT_CANCELLATIONS_PER_MINUTE: cancellations per client a minute; 0 turns it off. Default 30. */
+  cancellationsPerMinute: number;
+  /** READ_STATEMENT_TIMEOUT_MS: how long one read query (lists, seat maps, snapshots) may run. Default 2000. */
+  readStatementTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS: the longest a client may take to send a whole request, headers and body. Default 30000. */
+  requestTimeoutMs: number;
   /** WS_MAX_CONNECTIONS_PER_IP: Socket.IO connections per client IP per instance; 0 turns it off. Default 100. */
   maxConnectionsPerIp: number;
   /**
-   * TRUST_PROXY: behind a load balancer, which hops to trust for the client IP (Express `trust proxy`):
-   * `true`, a hop count, or addresses/`loopback`. Default off.
+   * TRUST_PROXY: behind a load balancer, which proxies to trust for the client IP (Express `trust proxy`):
+   * a hop count, or proxy addresses (IPs, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`). Default 0: none.
    */
-  trustProxy: boolean | number | string;
+  trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {}
@@ -60,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevelFrom(env),
     shutdownTimeoutMs: wholeNumberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
+    readsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_READS_PER_MINUTE', 600),
+    cancellationsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_CANCELLATIONS_PER_MINUTE', 30),
+    readStatementTimeoutMs: positiveIntegerFrom(env, 'READ_STATEMENT_TIMEOUT_MS', 2_000),
+    requestTimeoutMs: positiveIntegerFrom(env, 'REQUEST_TIMEOUT_MS', 30_000),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
   };
@@ -81,13 +95,31 @@ function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return Number(raw);
 }
 
-function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * A hop count, or a comma-separated list of proxy addresses, each checked by proxy-addr itself. `true`
+ * is refused: trusting every hop lets any client choose its own address by sending X-Forwarded-For.
+ */
+function trustProxyFrom(env: NodeJS.ProcessEnv): TrustProxy {
   const raw = env.TRUST_PROXY?.trim();
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
-  throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
+  if (raw === undefined || raw === '' || raw === 'false') return 0;
+  const expected = 'expected a hop count such as 1, or proxy addresses such as "loopback, 10.0.0.0/8"';
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) > 32) throw new ConfigError(`TRUST_PROXY="${raw}" is more proxy hops than any deployment has (0-32)`);
+    return Number(raw);
+  }
+  if (raw === 'true') throw new ConfigError(`TRUST_PROXY=true would let any client pick its own address; ${expected}`);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (PROXY_NAMES.includes(entry)) continue;
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      throw new ConfigError(`TRUST_PROXY entry "${entry}" is not an IP address, CIDR range or ${PROXY_NAMES.join('/')}; ${expected}`);
+    }
+  }
+  return entries;
 }
 
 function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { ConfigError, loadConfig } from './config.ts';
 import { EmbeddedStartError } from './db/embedded.ts';
+import { readNotificationKey } from './db/notificationKey.ts';
 import { provisionDatabase } from './db/provision.ts';
 import { log } from './log.ts';
 import { SeedError, seedIfEmpty } from './seed/loader.ts';
@@ -34,11 +35,20 @@ async function main(): Promise<void> {
 
   const server = await startServer({
     databaseUrl: database.apiUrl,
+    notificationKey: await readNotificationKey(database.ownerUrl),
     port: config.port,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     logger: log,
-    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    readStatementTimeoutMs: config.readStatementTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    app: {
+      corsOrigins: config.corsOrigins,
+      bookingsPerMinute: config.bookingsPerMinute,
+      readsPerMinute: config.readsPerMinute,
+      cancellationsPerMinute: config.cancellationsPerMinute,
+      trustProxy: config.trustProxy,
+    },
   });
   log.info({ url: server.url }, 'BlackJet listening');
   process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);

@@ -5,8 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { createDb, createPool } from './db/client.ts';
+import { createDb, createPool, DEFAULT_READ_STATEMENT_TIMEOUT_MS, READ_POOL_SIZE } from './db/client.ts';
 import { type AppOptions, createApp } from './http/app.ts';
+import { compileTrust } from './http/clientIp.ts';
 import { log as processLog, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { SeatGateway } from './realtime/gateway.ts';
@@ -14,6 +15,8 @@ import { SeatChangeListener } from './realtime/listener.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
+  /** The key seat-change notifications are signed with (readNotificationKey, through the owner's connection). */
+  notificationKey: Buffer;
   port: number;
   host?: string;
   poolSize?: number;
@@ -21,9 +24,15 @@ export interface ServerOptions {
   /** WS_MAX_CONNECTIONS_PER_IP; 0 or unset: no limit. */
   maxConnectionsPerIp?: number;
   logger?: Logger;
-  /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
-  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>;
+  /** READ_STATEMENT_TIMEOUT_MS: the read pool's statement timeout. Default 2 s. */
+  readStatementTimeoutMs?: number;
+  /** REQUEST_TIMEOUT_MS: a request (headers and body) not received within this is cut with 408. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** CORS origins, rate limits, trust proxy (see AppOptions). */
+  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'readsPerMinute' | 'cancellationsPerMinute' | 'trustProxy'>;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -46,7 +55,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? processLog;
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
-  const listener = new SeatChangeListener(options.databaseUrl, logger);
+  const readPool = createPool({
+    url: options.databaseUrl, applicationName: 'blackjet-api-read', max: READ_POOL_SIZE,
+    statementTimeoutMs: options.readStatementTimeoutMs ?? DEFAULT_READ_STATEMENT_TIMEOUT_MS,
+  });
+  const readDb = createDb(readPool);
+  const listener = new SeatChangeListener(options.databaseUrl, options.notificationKey, logger);
   let gateway: SeatGateway | undefined;
   const metrics = new Metrics({
     pool,
@@ -60,23 +74,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...options.app,
     logger,
     metrics,
+    readDb,
     isListenerConnected: () => listener.isConnected(),
   });
 
   let active = 0;
   let stopping = false;
-  const httpServer = createServer((req, res) => {
+  // A client must send its whole request (headers and body) within requestTimeout, its headers within
+  // headersTimeout, or get 408 and lose the connection: a body announced and never sent holds nothing for
+  // long. Node checks these every connectionsCheckingInterval (30 s by default: too coarse for a 30 s limit).
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const httpServer = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 10_000),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  }, (req, res) => {
     active++;
     res.once('close', () => { active--; });
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
     app(req, res);
   });
   gateway = new SeatGateway(httpServer, {
-    db,
+    db: readDb,
     listener,
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
+    trust: compileTrust(options.app?.trustProxy ?? 0),
     logger,
   });
   // After the gateway's own listener, so the lag is measured at the emit.
@@ -84,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.notificationsRelayed.inc();
     metrics.relayLag.observe(Math.max(0, Date.now() - Date.parse(change.timestamp)) / 1000);
   });
-  listener.on('dropped', () => metrics.notificationsDropped.inc());
+  listener.on('dropped', (_channel, reason) => metrics.notificationsDropped.inc({ reason }));
   listener.on('resync', () => {
     metrics.listenerReconnects.inc();
     metrics.resyncs.inc();
@@ -102,7 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (e) {
     await gateway.close();
     await listener.close();
-    await pool.end();
+    await Promise.all([pool.end(), readPool.end()]);
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -125,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
 }

@@ -2,6 +2,7 @@
  * One API instance in its own process, so its CPU and memory are its own. Started by api.ts through
  * fork(); answers `memory` (after a full GC) and `stop` over IPC.
  */
+import { readNotificationKey } from '../../src/db/notificationKey.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/server.ts';
 
@@ -12,7 +13,8 @@ const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZ
 // Warnings only: the per-request and per-booking info lines (LOG_LEVEL=info in production) would bury the
 // bench's table. BENCH_LOG_LEVEL=info measures with them.
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger });
+const notificationKey = await readNotificationKey(databaseUrl); // the bench connects as the owner
+const server = await startServer({ databaseUrl, notificationKey, port: 0, host: '127.0.0.1', poolSize, logger });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;

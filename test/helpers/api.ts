@@ -1,7 +1,9 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
 import type { AppOptions } from '../../src/http/app.ts';
+import { randomBytes } from 'node:crypto';
 import { apiRoleUrl } from '../../src/db/apiRole.ts';
+import { readNotificationKey } from '../../src/db/notificationKey.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
 
@@ -18,9 +20,12 @@ export function asApiRole(databaseUrl: string): string {
   return apiRoleUrl(databaseUrl, TEST_API_PASSWORD);
 }
 
-export function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected' | 'logger' | 'metrics'>,
+export async function startApi(databaseUrl: string, app?: Omit<AppOptions, 'isListenerConnected' | 'logger' | 'metrics' | 'readDb'>,
   options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, ...options });
+  // As npm start does: the signing key through the owner's connection. A database that cannot be reached
+  // (the outage tests) sends no notification at all, so any key will do there.
+  const notificationKey = await readNotificationKey(databaseUrl).catch(() => randomBytes(32));
+  return startServer({ databaseUrl: asApiRole(databaseUrl), notificationKey, port: 0, host: '127.0.0.1', app, ...options });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {

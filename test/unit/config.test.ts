@@ -33,7 +33,11 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(config.shutdownTimeoutMs, 10_000);
     assert.equal(config.bookingsPerMinute, 60);
     assert.equal(config.maxConnectionsPerIp, 100);
-    assert.equal(config.trustProxy, false);
+    assert.equal(config.trustProxy, 0);
+    assert.equal(config.readsPerMinute, 600);
+    assert.equal(config.cancellationsPerMinute, 30);
+    assert.equal(config.readStatementTimeoutMs, 2_000);
+    assert.equal(config.requestTimeoutMs, 30_000);
   });
 
   it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
@@ -47,7 +51,10 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '99'], ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'loopback, 300.1.1.1'], ['TRUST_PROXY', 'loopback,,10.0.0.1'], ['TRUST_PROXY', 'everything'],
+    ['RATE_LIMIT_READS_PER_MINUTE', 'lots'], ['RATE_LIMIT_CANCELLATIONS_PER_MINUTE', '-1'],
+    ['READ_STATEMENT_TIMEOUT_MS', '0'], ['REQUEST_TIMEOUT_MS', '30s'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
@@ -55,9 +62,16 @@ describe('every variable is checked, and a bad one is named', () => {
     });
   }
 
-  it('reads TRUST_PROXY as Express does', () => {
-    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  it('reads TRUST_PROXY strictly: a hop count or proxy addresses', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, 0);
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
-    assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'uniquelocal,linklocal,::1,192.168.1.7/255.255.255.0' }).trustProxy,
+      ['uniquelocal', 'linklocal', '::1', '192.168.1.7/255.255.255.0']);
+  });
+
+  it('a bad TRUST_PROXY is one line naming the variable and the entry', () => {
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/99' }), (e: unknown) => e instanceof ConfigError
+      && e.message.startsWith('TRUST_PROXY entry "10.0.0.0/99"') && !e.message.includes('\n'));
   });
 });
