@@ -8,11 +8,11 @@
  */
 import pg from 'pg';
 import { ConfigError, loadConfig } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { readNotificationKey } from './db/notificationKey.ts';
-import { provisionDatabase } from './db/provision.ts';
+import { EmbeddedStartError } from './provision/embedded.ts';
+import { provisionDatabase } from './provision/database.ts';
+import { readNotificationKey } from './provision/notificationKey.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { SeedError, seedIfEmpty } from './provision/seed.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {

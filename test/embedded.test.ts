@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedOptions } from '../src/db/embedded.ts';
+import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedOptions } from '../src/provision/embedded.ts';
 import { query } from './helpers/api.ts';
 import { freePort } from './helpers/cluster.ts';
 

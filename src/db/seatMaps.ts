@@ -3,7 +3,7 @@
  * version of each flight come from one consistent snapshot of the database.
  */
 import { sql } from 'drizzle-orm';
-import { isoToWireDate } from '../dates.ts';
+import { isoToWireDate } from '../domain/dates.ts';
 import type { Db } from './client.ts';
 
 export interface FlightKey {

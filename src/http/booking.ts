@@ -3,13 +3,13 @@
  * Idempotency-Key header when there is one) and DELETE /api/flight/booking/{bookingId}.
  */
 import { Router } from 'express';
-import { checkRoundTrip } from '../bookingRules.ts';
+import { checkRoundTrip } from '../domain/bookingRules.ts';
 import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
 import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
-import { confirmedResult, failedResult, publishBookingResult } from '../realtime/bookingResults.ts';
+import { confirmedResult, failedResult, publishBookingResult } from '../channels/bookingResults.ts';
 import type { BookingResult } from '../realtime/events.ts';
 import { ApiError, apiErrorFromSqlState, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';

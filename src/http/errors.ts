@@ -4,7 +4,7 @@
  * the one SQLSTATE table below. Unexpected errors become a generic 500 and are logged, never echoed.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { FieldProblem } from '../bookingRules.ts';
+import type { FieldProblem } from '../domain/bookingRules.ts';
 import type { ErrorBody } from './schemas.ts';
 
 export const RETRY_AFTER_SECONDS = 2;

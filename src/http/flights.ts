@@ -4,11 +4,11 @@
  * and a date range that runs forwards.
  */
 import { Router } from 'express';
-import type { FieldProblem } from '../bookingRules.ts';
+import type { FieldProblem } from '../domain/bookingRules.ts';
 import type { Db } from '../db/client.ts';
 import { listFlights } from '../db/listFlights.ts';
 import { readSeatMaps } from '../db/seatMaps.ts';
-import { isoToWireDate, wireDateToIso } from '../dates.ts';
+import { isoToWireDate, wireDateToIso } from '../domain/dates.ts';
 import { ApiError, rethrowFromDatabase, validationError } from './errors.ts';
 import { pageBody, pageWindow } from './pagination.ts';
 import type { FlightListQuery, FlightPage, SeatMap, SeatMapQuery } from './schemas.ts';

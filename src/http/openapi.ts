@@ -5,7 +5,7 @@
  * The error body is one schema (`Error`); the error responses every operation shares are written once
  * under `components.responses` and referenced, the operation-specific ones carry their own example.
  */
-import { SOCKET_ID_PATTERN } from '../realtime/bookingResults.ts';
+import { SOCKET_ID_PATTERN } from '../channels/bookingResults.ts';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,

@@ -18,7 +18,7 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';

@@ -73,7 +73,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   private everConnected = false;
   private closing = false;
 
-  /** `signingKey`: the owner's notification key (readNotificationKey in src/db/notificationKey.ts). */
+  /** `signingKey`: the owner's notification key (readNotificationKey in src/provision/notificationKey.ts). */
   constructor(databaseUrl: string, private readonly signingKey: Buffer, private readonly logger: Logger = processLog) {
     super();
     this.subscriber = createSubscriber(

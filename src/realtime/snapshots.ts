@@ -8,7 +8,7 @@
  * however fast, this instance runs at most `concurrency` snapshot queries at a time and queues at most
  * `maxQueued` flights (past that, a read fails at once and the socket is told to retry).
  */
-import { isoToWireDate } from '../dates.ts';
+import { isoToWireDate } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { type FlightKey, readSeatMaps, type SeatMap } from '../db/seatMaps.ts';
 

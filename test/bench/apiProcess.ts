@@ -2,7 +2,7 @@
  * One API instance in its own process, so its CPU and memory are its own. Started by api.ts through
  * fork(); answers `memory` (after a full GC) and `stop` over IPC.
  */
-import { readNotificationKey } from '../../src/db/notificationKey.ts';
+import { readNotificationKey } from '../../src/provision/notificationKey.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/server.ts';
 

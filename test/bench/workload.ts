@@ -4,7 +4,7 @@
  * different flights and different pages; after every flight was used once, the next seat number.
  */
 import type pg from 'pg';
-import { isoToWireDate } from '../../src/dates.ts';
+import { isoToWireDate } from '../../src/domain/dates.ts';
 import { BENCH_USERS } from './database.ts';
 
 export interface Leg { flightNumber: string; isoDate: string; date: string; seat: number }

@@ -2,8 +2,8 @@
 import pg from 'pg';
 import type { AppOptions } from '../../src/http/app.ts';
 import { randomBytes } from 'node:crypto';
-import { apiRoleUrl } from '../../src/db/apiRole.ts';
-import { readNotificationKey } from '../../src/db/notificationKey.ts';
+import { readNotificationKey } from '../../src/provision/notificationKey.ts';
+import { apiRoleUrl } from '../../src/provision/apiRole.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
 

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../src/config.ts';
-import { ensureApiRole } from '../../src/db/apiRole.ts';
-import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { loadSeedData, readSeedData } from '../../src/seed/loader.ts';
+import { ensureApiRole } from '../../src/provision/apiRole.ts';
+import { startEmbeddedPostgres } from '../../src/provision/embedded.ts';
+import { migrateDatabase } from '../../src/provision/migrate.ts';
+import { loadSeedData, readSeedData } from '../../src/provision/seed.ts';
 
 export const SEED_DIR = path.join(PROJECT_ROOT, 'seed_data');
 

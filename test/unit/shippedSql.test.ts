@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { shippedSources, sqlSources, unshippedSources } from '../../src/db/ship-sql.ts';
+import { shippedSources, sqlSources, unshippedSources } from '../../src/cli/ship-sql.ts';
 
 describe('sql/ and the migrations that ship it', () => {
   it('every sql/ file is shipped as it is now (run `npm run db:ship-sql` after editing sql/)', () => {

@@ -5,11 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { ConfigError, loadConfig, PROJECT_ROOT } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
-import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { ConfigError, loadConfig, PROJECT_ROOT } from '../config.ts';
+import { EmbeddedStartError } from '../provision/embedded.ts';
+import { provisionDatabase } from '../provision/database.ts';
+import { log } from '../log.ts';
+import { SeedError, seedIfEmpty } from '../provision/seed.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import type pg from 'pg';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
 
 export interface SeedUser { id: number; firstName: string; lastName: string; numberOfPets: number }
 export interface SeedFlight { flightNumber: string; isoDate: string }

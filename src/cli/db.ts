@@ -6,15 +6,15 @@
  */
 import pg from 'pg';
 import { ConfigError, loadConfig } from '../config.ts';
-import { API_ROLE, apiRoleUrl, ensureApiRole } from './apiRole.ts';
-import { EmbeddedStartError } from './embedded.ts';
-import { provisionDatabase } from './provision.ts';
-import { loadSeedData, readSeedData, SeedError } from '../seed/loader.ts';
+import { API_ROLE, apiRoleUrl, ensureApiRole } from '../provision/apiRole.ts';
+import { EmbeddedStartError } from '../provision/embedded.ts';
+import { provisionDatabase } from '../provision/database.ts';
+import { loadSeedData, readSeedData, SeedError } from '../provision/seed.ts';
 
 const COMMANDS = ['migrate', 'seed', 'create-api-role'] as const;
 
 async function run(command: string | undefined): Promise<void> {
-  if (!COMMANDS.includes(command as never)) throw new ConfigError(`usage: cli.ts ${COMMANDS.join('|')}`);
+  if (!COMMANDS.includes(command as never)) throw new ConfigError(`usage: npm run db:${COMMANDS.join('|')}`);
   const config = loadConfig();
   const data = command === 'seed' ? readSeedData(config.seedDir) : undefined; // fail before starting anything
   const password = process.env.API_DB_PASSWORD;

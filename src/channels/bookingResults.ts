@@ -7,8 +7,8 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { ApiError } from '../http/errors.ts';
 import type { BookingRequest } from '../http/schemas.ts';
-import type { BookingConfirmed, BookingFailed, BookingResult } from './events.ts';
-import { BOOKING_RESULTS_CHANNEL } from './listener.ts';
+import type { BookingConfirmed, BookingFailed, BookingResult } from '../realtime/events.ts';
+import { BOOKING_RESULTS_CHANNEL } from '../realtime/listener.ts';
 
 export const SOCKET_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 
