@@ -8,6 +8,7 @@
  * however fast, this instance runs at most `concurrency` snapshot queries at a time and queues at most
  * `maxQueued` flights (past that, a read fails at once and the socket is told to retry).
  */
+import pg from 'pg';
 import { isoToWireDate } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { type FlightKey, readSeatMaps, type SeatMap } from '../db/seatMaps.ts';
@@ -84,8 +85,15 @@ export class SnapshotReader {
 
   private async readBatch(batch: Waiting[]): Promise<void> {
     try {
-      const maps = new Map((await readSeatMaps(this.db, batch.map((w) => w.key)))
-        .map((m) => [`${m.flightNumber}:${m.date}`, m]));
+      const keys = batch.map((w) => w.key);
+      // A connection that could not be had (its 3 s timer can also fire just because a burst kept the
+      // event loop busy) is tried once more; an error the server sent is final.
+      const read = await readSeatMaps(this.db, keys).catch((e: unknown) => {
+        if ((e as { cause?: unknown }).cause instanceof pg.DatabaseError || e instanceof pg.DatabaseError) throw e;
+        this.queries++;
+        return readSeatMaps(this.db, keys);
+      });
+      const maps = new Map(read.map((m) => [`${m.flightNumber}:${m.date}`, m]));
       for (const waiting of batch) waiting.resolve(maps.get(`${waiting.key.flightNumber}:${isoToWireDate(waiting.key.isoDate)}`));
     } catch (e) {
       for (const waiting of batch) waiting.reject(e);
