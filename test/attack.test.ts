@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { io } from 'socket.io-client';
 import { apiErrorFromDatabase } from '../src/http/errors.ts';
@@ -45,6 +46,8 @@ describe('a burst of subscribe from one socket', () => {
     try {
       await (await fetch(`${api.url}/api/flights/seats?flightNumber=BKJT123&date=07/04/2025`)).arrayBuffer(); // warm
       let maxRunning = 0;
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       const probe = setInterval(() => { maxRunning = Math.max(maxRunning, api.gateway.snapshots.load().running); }, 1);
       // 5,000 subscribes without waiting for any answer, while a normal client reads seat maps over REST.
       const replies = flights.map((f) => attacker.socket.emitWithAck('subscribe', f));
@@ -59,6 +62,7 @@ describe('a burst of subscribe from one socket', () => {
       }
       const answers = await Promise.all(replies);
       clearInterval(probe);
+      loop.disable();
 
       const joined = answers.filter((a) => a.version !== undefined).length;
       const refused = answers.filter((a) => a.error === 'too_many_subscriptions').length;
@@ -66,7 +70,8 @@ describe('a burst of subscribe from one socket', () => {
       assert.deepEqual(otherErrors, []);
       t.diagnostic(`5,000 subscribes at once: ${joined} joined (cap 50; before the fix 6,139 of 10,000), ${refused} too_many_subscriptions, `
         + `${api.gateway.snapshots.queries} snapshot queries, at most ${maxRunning} at a time; `
-        + `REST seat map meanwhile p50 ${percentile(restTimes, 50).toFixed(1)} ms, max ${Math.max(...restTimes).toFixed(1)} ms; /readyz ${[...new Set(ready)].join(',')}`);
+        + `REST seat map meanwhile p50 ${percentile(restTimes, 50).toFixed(1)} ms, max ${Math.max(...restTimes).toFixed(1)} ms; /readyz ${[...new Set(ready)].join(',')}; `
+        + `longest event-loop stall ${(loop.max / 1e6).toFixed(0)} ms (the attacking client runs in the same process)`);
       assert.equal(joined, 50);
       assert.equal(refused, 4_950);
       assert.equal(api.gateway.counts().subscriptions, 50);
