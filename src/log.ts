@@ -17,8 +17,12 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
-/** The process-wide logger; servers and tests may pass their own. */
+/**
+ * The process-wide logger; servers and tests may pass their own. Silent under test unless LOG_LEVEL says
+ * otherwise: tests that check log lines give the server their own logger, and the test report stays
+ * readable (LOG_LEVEL=warn npm test shows the rest).
+ */
 export const log = createLogger({
-  level: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  level: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
   pretty: process.env.LOG_PRETTY === '1',
 });

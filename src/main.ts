@@ -1,83 +1,27 @@
 /**
  * `npm start`: database (embedded unless DATABASE_URL), migrations, seed data if the database is empty,
- * then the API on PORT.
+ * then the API on PORT (see boot.ts).
  *
  * Shutdown on SIGTERM/SIGINT, in this order: stop accepting connections, let requests in flight finish
  * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
  * pool, and stop the embedded database last. A second signal exits at once.
  */
-import pg from 'pg';
-import { ConfigError, loadConfig } from './config.ts';
-import { EmbeddedStartError } from './provision/embedded.ts';
-import { provisionDatabase } from './provision/database.ts';
-import { readNotificationKey } from './provision/notificationKey.ts';
+import { bootDatabase, bootServer, runEntryPoint, stopOnSignal } from './boot.ts';
+import { loadConfig } from './config.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './provision/seed.ts';
-import { startServer } from './server.ts';
 
-async function main(): Promise<void> {
+runEntryPoint(async () => {
   const config = loadConfig();
-  const database = await provisionDatabase(config);
-  if (database.embedded) {
-    log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
-    // The owner's connection string is printed for the developer at the terminal, not logged as a field.
-    process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
-  }
-
-  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-  await client.connect();
-  try {
-    const seeded = await seedIfEmpty(client, config.seedDir);
-    if (seeded) log.info({ ...seeded }, 'seeded an empty database');
-  } finally {
-    await client.end();
-  }
-
-  const server = await startServer({
-    databaseUrl: database.apiUrl,
-    notificationKey: await readNotificationKey(database.ownerUrl),
-    port: config.port,
-    maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    logger: log,
-    readStatementTimeoutMs: config.readStatementTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    app: {
-      corsOrigins: config.corsOrigins,
-      bookingsPerMinute: config.bookingsPerMinute,
-      readsPerMinute: config.readsPerMinute,
-      cancellationsPerMinute: config.cancellationsPerMinute,
-      trustProxy: config.trustProxy,
-    },
+  const database = await bootDatabase(config);
+  const server = await bootServer(config, database).catch(async (e: unknown) => {
+    await database.stop();
+    throw e;
   });
-  log.info({ url: server.url }, 'BlackJet listening');
-  process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);
-
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
+  stopOnSignal(async (signal) => {
     log.info({ signal, inFlight: server.inFlight() }, 'shutting down');
-    try {
-      await server.close(config.shutdownTimeoutMs);
-      await database.stop();
-      log.info('stopped');
-      process.exit(0);
-    } catch (e) {
-      log.error({ err: e }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', (s) => void stop(s));
-  process.on('SIGTERM', (s) => void stop(s));
-}
-
-main().catch((e: unknown) => {
-  // Problems a person can fix get their message only; anything else gets the full error.
-  const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
+    await server.close(config.shutdownTimeoutMs);
+    await database.stop();
+    log.info('stopped');
+    process.exit(0);
+  });
 });

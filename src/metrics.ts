@@ -5,7 +5,8 @@
 import client from 'prom-client';
 import type pg from 'pg';
 
-export type BookingOutcome = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
+/** The `outcome` label of the booking metrics. */
+export type BookingOutcomeLabel = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
 
 export interface MetricsSources {
   pool: pg.Pool;

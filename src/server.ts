@@ -61,10 +61,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const readDb = createDb(readPool);
   const listener = new SeatChangeListener(options.databaseUrl, options.notificationKey, logger);
-  let gateway: SeatGateway | undefined;
+  const gateway = new SeatGateway({
+    db: readDb,
+    listener,
+    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    trust: compileTrust(options.app?.trustProxy ?? 0),
+    logger,
+  });
   const metrics = new Metrics({
     pool,
-    realtimeCounts: () => gateway?.counts() ?? { sockets: 0, subscriptions: 0 },
+    realtimeCounts: () => gateway.counts(),
     notificationQueueUsage: async () => {
       const { rows } = await db.execute<{ usage: number }>(sql`select pg_notification_queue_usage() as usage`);
       return Number(rows[0]?.usage ?? 0);
@@ -94,14 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
     app(req, res);
   });
-  gateway = new SeatGateway(httpServer, {
-    db: readDb,
-    listener,
-    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trust: compileTrust(options.app?.trustProxy ?? 0),
-    logger,
-  });
+  gateway.attach(httpServer);
   // After the gateway's own listener, so the lag is measured at the emit.
   listener.on('seats', (change) => {
     metrics.notificationsRelayed.inc();
@@ -129,12 +129,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const openGateway = gateway;
 
   return {
     url: `http://localhost:${port}`,
     httpServer,
-    gateway: openGateway,
+    gateway,
     listener,
     metrics,
     inFlight: () => active,
@@ -145,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const deadline = Date.now() + drainMs;
       while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
-      await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
+      await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
       await listener.close();
       await Promise.all([pool.end(), readPool.end()]);

@@ -5,11 +5,11 @@
  *   npm run db:create-api-role   create role blackjet_api (password API_DB_PASSWORD) and grant its rights
  */
 import pg from 'pg';
+import { runEntryPoint } from '../boot.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { API_ROLE, apiRoleUrl, ensureApiRole } from '../provision/apiRole.ts';
-import { EmbeddedStartError } from '../provision/embedded.ts';
 import { provisionDatabase } from '../provision/database.ts';
-import { loadSeedData, readSeedData, SeedError } from '../provision/seed.ts';
+import { loadSeedData, readSeedData } from '../provision/seed.ts';
 
 const COMMANDS = ['migrate', 'seed', 'create-api-role'] as const;
 
@@ -45,8 +45,4 @@ async function run(command: string | undefined): Promise<void> {
   }
 }
 
-run(process.argv[2]).then(() => process.exit(0), (e: unknown) => {
-  const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
-});
+runEntryPoint(() => run(process.argv[2]), { exitWhenDone: true });

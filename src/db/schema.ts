@@ -7,6 +7,7 @@ import {
   bigint, check, date, foreignKey, index, integer, pgTable, primaryKey, smallint, text, timestamp,
   unique, uuid,
 } from 'drizzle-orm/pg-core';
+import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
 
 export const users = pgTable('users', {
   id: integer('id').primaryKey(),
@@ -26,7 +27,7 @@ export const flights = pgTable('flights', {
   seatsVersion: bigint('seats_version', { mode: 'number' }).notNull().default(0),
 }, (t) => [
   unique('flights_number_date_key').on(t.flightNumber, t.flightDate),
-  check('flights_flight_number_format', sql`${t.flightNumber} ~ '^[A-Z0-9]{2,10}$'`),
+  check('flights_flight_number_format', sql`${t.flightNumber} ~ ${sql.raw(`'${FLIGHT_NUMBER_PATTERN}'`)}`),
   check('flights_total_seats_eight', sql`${t.totalSeats} = 8`),
 ]);
 

@@ -93,6 +93,17 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   app.use(helmet({
     contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   }));
+  // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
+  // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
   if (options.metrics) {
     const { registry } = options.metrics;
     app.get('/metrics', async (_req, res) => {
@@ -104,16 +115,6 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   if (options.bookingsPerMinute) app.post('/api/flight/booking', perMinuteLimit(options.bookingsPerMinute, 'booking requests'));
   if (options.cancellationsPerMinute) {
     app.delete('/api/flight/booking/:bookingId', perMinuteLimit(options.cancellationsPerMinute, 'cancellations'));
-  }
-
-  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
-  if (options.corsOrigins?.length) {
-    app.use(cors({
-      origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
-      maxAge: 600,
-    }));
   }
 
   // HEAD is GET without a body (RFC 9110): route and validate it as that GET. Node decided when the request

@@ -3,17 +3,18 @@
  * Idempotency-Key header when there is one) and DELETE /api/flight/booking/{bookingId}.
  */
 import { Router } from 'express';
-import { checkRoundTrip } from '../domain/bookingRules.ts';
+import { bookingResultFor, publishBookingResult } from '../channels/bookingResults.ts';
 import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
 import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
-import { confirmedResult, failedResult, publishBookingResult } from '../channels/bookingResults.ts';
-import type { BookingResult } from '../realtime/events.ts';
-import { ApiError, apiErrorFromSqlState, rethrowFromDatabase, validationError } from './errors.ts';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
+import { checkRoundTrip } from '../domain/bookingRules.ts';
+import { ApiError, apiErrorFromSqlState, refusedOutcome, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import { bookingBody, bookingNotFound } from './itineraries.ts';
+import { reportBookingOutcome } from './observability.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
 /**
@@ -41,28 +42,40 @@ export function bookingRoutes(db: Db): Router {
     if (!checked.ok) throw validationError(checked.problems);
     // The validator has checked its format (OpenAPI header parameter).
     const socketId = req.get('x-socket-id');
-    // A courtesy message to the client's socket: the HTTP answer does not wait for it, nor fail with it.
-    const tellSocket = (result: BookingResult) => {
-      publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
+    // The outcome goes to the attempt's log line and metrics, and as a courtesy message to the client's
+    // socket: the HTTP answer does not wait for that message, nor fail with it.
+    const report = (outcome: BookingOutcome) => {
+      reportBookingOutcome(req, outcome);
+      const result = socketId ? bookingResultFor(socketId, outcome) : undefined;
+      if (result) {
+        publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
+      }
     };
 
     const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
     let booked: BookedRoundTrip;
+    let replayed = false;
     try {
       if (idempotencyKey === undefined) {
         booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
       } else {
         const outcome = await bookOnce(db, trip, request, idempotencyKey);
-        if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        replayed = outcome.replayed;
+        if (replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
         booked = outcome.booked;
       }
     } catch (e) {
-      if (socketId && e instanceof ApiError && e.status < 500) tellSocket(failedResult(socketId, e));
+      if (e instanceof ApiError) report(refusedOutcome(e, e.headers[IDEMPOTENT_REPLAYED_HEADER] === 'true'));
       throw e;
     }
-    if (socketId) tellSocket(confirmedResult(socketId, booked.bookingId, request));
-    res.locals.bookingId = booked.bookingId; // for the booking log line
+    report({
+      kind: 'confirmed',
+      bookingId: booked.bookingId,
+      outbound: { flightNumber: request.outboundFlightNumber, seat: request.outboundSeat },
+      inbound: { flightNumber: request.inboundFlightNumber, seat: request.inboundSeat },
+      replayed,
+    });
 
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,

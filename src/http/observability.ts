@@ -10,8 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
 import type { Logger } from '../log.ts';
-import type { BookingOutcome, Metrics } from '../metrics.ts';
+import type { BookingOutcomeLabel, Metrics } from '../metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const isBookingAttempt = (req: IncomingMessage) => req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/flight/booking';
@@ -36,7 +37,29 @@ export function requestLogging(logger: Logger): RequestHandler {
   }) as unknown as RequestHandler;
 }
 
-export function outcomeOf(status: number, error: string | undefined): BookingOutcome {
+/**
+ * What a request's handlers tell its log line and metrics: the booking route its outcome, the error
+ * handler the error code it answered with (for refusals made before the route, such as a 400 from the
+ * validator). Kept beside the request, not on it, and gone with it.
+ */
+interface Notes {
+  outcome?: BookingOutcome;
+  errorCode?: string;
+}
+const notes = new WeakMap<IncomingMessage, Notes>();
+const notesOf = (req: IncomingMessage) => notes.get(req) ?? notes.set(req, {}).get(req)!;
+
+/** The booking route hands its outcome to the attempt's log line and metrics. */
+export function reportBookingOutcome(req: IncomingMessage, outcome: BookingOutcome): void {
+  notesOf(req).outcome = outcome;
+}
+
+/** The error handler names the error code it answered with. */
+export function noteErrorCode(req: IncomingMessage, errorCode: string): void {
+  notesOf(req).errorCode = errorCode;
+}
+
+export function outcomeOf(status: number, error: string | undefined): BookingOutcomeLabel {
   if (status === 201) return 'confirmed';
   if (error === 'seat_unavailable') return 'seat_unavailable';
   if (status === 404) return 'not_found';
@@ -50,11 +73,12 @@ export function bookingAttempts(metrics: Metrics): RequestHandler {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const error = res.locals.error as string | undefined;
+      const { outcome: reported, errorCode } = notes.get(req) ?? {};
+      const error = reported?.kind === 'refused' ? reported.error : errorCode;
       const outcome = outcomeOf(res.statusCode, error);
       metrics.bookingAttempts.inc({ outcome });
       metrics.bookingDuration.observe({ outcome }, seconds);
-      const leg = res.locals.conflictLeg as string | undefined;
+      const leg = reported?.kind === 'refused' ? reported.conflict?.leg : undefined;
       if (outcome === 'seat_unavailable' && leg) metrics.seatConflicts.inc({ leg });
       const body = (req.body ?? {}) as Record<string, unknown>;
       const pick = (key: string) => (typeof body[key] === 'string' || typeof body[key] === 'number' ? String(body[key]).slice(0, 32) : undefined);
@@ -67,8 +91,8 @@ export function bookingAttempts(metrics: Metrics): RequestHandler {
           outbound: { flightNumber: pick('outboundFlightNumber'), date: pick('outboundDate'), seat: pick('outboundSeat') },
           inbound: { flightNumber: pick('inboundFlightNumber'), date: pick('inboundDate'), seat: pick('inboundSeat') },
           userId: pick('userId'),
-          bookingId: res.locals.bookingId,
-          replayed: res.getHeader('Idempotent-Replayed') === 'true' || undefined,
+          bookingId: reported?.kind === 'confirmed' ? reported.bookingId : undefined,
+          replayed: reported?.replayed || undefined,
           latencyMs: Math.round(seconds * 10_000) / 10,
         },
       }, 'booking attempt');

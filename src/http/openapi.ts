@@ -5,8 +5,8 @@
  * The error body is one schema (`Error`); the error responses every operation shares are written once
  * under `components.responses` and referenced, the operation-specific ones carry their own example.
  */
-import { SOCKET_ID_PATTERN } from '../channels/bookingResults.ts';
 import type { TObject, TSchema } from '@sinclair/typebox';
+import { SOCKET_ID_PATTERN } from '../domain/wire.ts';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
   FlightPage, Health, IdempotencyKey, ItineraryQuery, Readiness, SeatMap, SeatMapQuery, UserPath,

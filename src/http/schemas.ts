@@ -3,12 +3,11 @@
  * document (openapi.ts) and, through express-openapi-validator, the request checks.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-
-export const FLIGHT_NUMBER_PATTERN = '^[A-Z0-9]{2,10}$';
+import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN, description: 'Flight number, capital letters and digits', examples: ['BKJT123'] });
 const wireDate = (description: string, example = '07/04/2025') =>
-  Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$', description, examples: [example] });
+  Type.String({ pattern: WIRE_DATE_PATTERN, description, examples: [example] });
 const WireDate = wireDate('Date, DD/MM/YYYY (day first)');
 const Seat = Type.Integer({ minimum: 1, maximum: 8, description: 'Seat number, 1-8', examples: [5] });
 /**

@@ -69,10 +69,11 @@ export class SeatGateway {
   private readonly recoverable = new LRUCache<string, true>({ max: RECOVERABLE_CAPACITY, ttl: RECOVERY_MS });
   readonly snapshots: SnapshotReader;
 
-  constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
+  /** Built before the HTTP server it serves (whose metrics read counts()); `attach` connects the two. */
+  constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
     this.snapshots = new SnapshotReader(options.db, options.snapshotReads ?? DEFAULT_SNAPSHOT_READS);
-    this.io = new Server(httpServer, {
+    this.io = new Server({
       serveClient: false,
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
       maxHttpBufferSize: 16 * 1024, // the largest message a client may send
@@ -80,15 +81,6 @@ export class SeatGateway {
       // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
       // the client re-subscribes and gets a snapshot (see README).
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
-    });
-    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
-      const ip = this.clientIp(connection.request);
-      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
-      connection.once('close', () => {
-        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.connectionsByIp.set(ip, left);
-        else this.connectionsByIp.delete(ip);
-      });
     });
     this.namespaces = NAMESPACES.map((name) => this.io.of(name));
     for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
@@ -100,13 +92,27 @@ export class SeatGateway {
     });
   }
 
+  /** Serves Socket.IO on the HTTP server (its default path), counting connections per client IP. */
+  attach(httpServer: HttpServer): void {
+    this.io.attach(httpServer);
+    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
+      const ip = this.clientIp(connection.request);
+      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+      connection.once('close', () => {
+        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.connectionsByIp.set(ip, left);
+        else this.connectionsByIp.delete(ip);
+      });
+    });
+  }
+
   /** Connections (one per client, whatever its namespaces) and flight subscriptions on this instance. */
   counts(): { sockets: number; subscriptions: number } {
     let subscriptions = 0;
     for (const namespace of this.namespaces) {
       for (const socket of namespace.sockets.values()) subscriptions += (socket.data as SocketData).flights?.size ?? 0;
     }
-    return { sockets: this.io.engine.clientsCount, subscriptions };
+    return { sockets: this.io.engine?.clientsCount ?? 0, subscriptions };
   }
 
   /**

@@ -14,16 +14,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { log as processLog, type Logger } from '../log.ts';
 import pgListen, { type Subscriber } from 'pg-listen';
-import {
-  type BookingResult, checkBookingResult, checkSeatsUpdated, type SeatsUpdated,
-} from './events.ts';
+import { BOOKING_RESULTS_CHANNEL, type BookingResult, checkBookingResult } from '../channels/bookingResults.ts';
+import { checkSeatsUpdated, type SeatsUpdated } from './events.ts';
 
 // pg-listen is CommonJS with `exports.default`: depending on the loader's interop the default import is
 // the function itself or the module object holding it.
 const createSubscriber = ((pgListen as unknown as { default?: unknown }).default ?? pgListen) as typeof pgListen.default;
 
 export const SEATS_CHANNEL = 'seats_updated';
-export const BOOKING_RESULTS_CHANNEL = 'booking_results';
 export const LISTENER_APPLICATION_NAME = 'blackjet-listener';
 
 export interface ListenerEvents {
