@@ -2,8 +2,11 @@
 -- `seats_updated`, whoever made it (book_round_trip, cancel, a hand-written INSERT/DELETE in psql).
 --
 -- Payload (JSON, well under the 8000-byte NOTIFY limit):
---   {"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[1,2,6,7],"heldSeats":[],"lastBookedSeat":5,
---    "releasedSeat":null,"version":12,"timestamp":"2025-04-01T10:30:00.123Z"}
+--   {"flightNumber" : "BKJT123", "date" : "07/04/2025", "availableSeats" : [1,2,6,7], "heldSeats" : [],
+--    "lastBookedSeat" : 5, "releasedSeat" : null, "version" : 12, "timestamp" : "2025-04-01T10:30:00.123Z",
+--    "signature" : "<64 hex>"}
+-- `signature` is the hex HMAC-SHA256 (notification_signing.sql) of the payload text before it: everything
+-- up to `, "signature"`, closed with `}`. The relay checks it and drops the payload otherwise.
 --
 -- `availableSeats` are the seats one can book now; `heldSeats` those kept by a hold (sql/holds.sql), in
 -- neither list when booked. `lastBookedSeat` is the highest seat that became booked (a new booking, or a
@@ -29,6 +32,7 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 declare
   v_flight flights;
+  v_payload text;
 begin
   update flights set seats_version = seats_version + 1
    where id = p_flight_id
@@ -37,7 +41,7 @@ begin
     return; -- the flight itself is gone in this statement: nobody can be watching it
   end if;
 
-  perform pg_notify('seats_updated', json_build_object(
+  v_payload := json_build_object(
     'flightNumber', v_flight.flight_number,
     'date', to_char(v_flight.flight_date, 'DD/MM/YYYY'),
     'availableSeats', available_seats(p_flight_id),
@@ -46,15 +50,22 @@ begin
     'releasedSeat', p_released_seat,
     'version', v_flight.seats_version,
     'timestamp', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-  )::text);
+  )::text;
+  perform pg_notify('seats_updated', left(v_payload, -1) || ', "signature" : "' || encode(hmac(
+    convert_to(v_payload, 'UTF8'), (select key from notification_signing_key), 'sha256'), 'hex') || '"}');
 end;
 $$;
 
+-- Only through the trigger: called directly, it would run as the caller, who cannot read the key.
+revoke execute on function notify_seats_changed(integer, smallint, smallint) from public;
+
 -- One trigger function for the three events; each event has its own trigger because a trigger with
 -- transition tables may only fire on one event. Flights are handled in id order so that two
--- multi-flight writers take the flight locks in the same order.
+-- multi-flight writers take the flight locks in the same order. Security definer: it signs with the
+-- owner's key whoever changed the seats (a trigger function cannot be called on its own).
 create or replace function tg_seats__notify() returns trigger
 language plpgsql
+security definer
 set search_path = pg_catalog, public, pg_temp
 as $$
 declare

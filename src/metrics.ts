@@ -80,7 +80,8 @@ export class Metrics {
 
   readonly notificationsDropped = new client.Counter({
     name: 'blackjet_notifications_dropped_total',
-    help: 'Malformed notifications dropped by the listener',
+    help: 'Notifications dropped by the listener: malformed, or (reason="unsigned") without a valid signature',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

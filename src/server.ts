@@ -10,9 +10,10 @@ import { Tokens, type TokenSettings } from './auth/tokens.ts';
 import { ConfigError } from './config.ts';
 import { BookingQueue, type BookingQueueOptions } from './db/bookingQueue.ts';
 import { DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/sizes.ts';
-import { createDb, createPool } from './db/client.ts';
+import { createDb, createPool, DEFAULT_READ_STATEMENT_TIMEOUT_MS, READ_POOL_SIZE } from './db/client.ts';
 import { DEFAULT_HOLD_SWEEP_MS, startHoldSweeper } from './db/holds.ts';
 import { type AppOptions, createApp } from './http/app.ts';
+import { compileTrust } from './auth/clientIp.ts';
 import { log as processLog, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { SeatGateway } from './realtime/gateway.ts';
@@ -20,6 +21,8 @@ import { SeatChangeListener } from './realtime/listener.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
+  /** The key seat-change notifications are signed with (readNotificationKey, through the owner's connection). */
+  notificationKey: Buffer;
   port: number;
   host?: string;
   poolSize?: number;
@@ -29,8 +32,12 @@ export interface ServerOptions {
   /** WS_MAX_CONNECTIONS_PER_IP; 0 or unset: no limit. */
   maxConnectionsPerIp?: number;
   logger?: Logger;
-  /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
-  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy' | 'holdTtlSeconds'>;
+  /** READ_STATEMENT_TIMEOUT_MS: the read pool's statement timeout. Default 2 s. */
+  readStatementTimeoutMs?: number;
+  /** REQUEST_TIMEOUT_MS: a request (headers and body) not received within this is cut with 408. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** CORS origins, rate limits, trust proxy (see AppOptions). */
+  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'readsPerMinute' | 'cancellationsPerMinute' | 'trustProxy' | 'holdTtlSeconds'>;
   /**
    * Identity: `{ mode: 'none' }` (the open contract) or `{ mode: 'jwt', secret, issuer, audience, jwks? }`.
    * Required: no server gets the open contract by accident.
@@ -44,6 +51,8 @@ export interface ServerOptions {
   /** How often this instance runs the hold sweeper (expire_holds). Default 500 ms. */
   holdSweepIntervalMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -69,15 +78,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? processLog;
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
-  const listener = new SeatChangeListener(options.databaseUrl, logger);
+  const readPool = createPool({
+    url: options.databaseUrl, applicationName: 'blackjet-api-read', max: READ_POOL_SIZE,
+    statementTimeoutMs: options.readStatementTimeoutMs ?? DEFAULT_READ_STATEMENT_TIMEOUT_MS,
+  });
+  const readDb = createDb(readPool);
+  const listener = new SeatChangeListener(options.databaseUrl, options.notificationKey, logger);
   const tokens = options.auth.mode === 'jwt' ? new Tokens(options.auth) : undefined;
   if (!tokens) logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Anyone can book, read and cancel any booking as any user (the open contract)');
   const gateway = new SeatGateway({
-    db,
+    db: readDb,
     listener,
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
+    trust: compileTrust(options.app?.trustProxy ?? 0),
     corsOrigins: options.app?.corsOrigins,
     tokens,
     logger,
@@ -107,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       loginsPerIpPerMinute: options.auth.loginsPerIpPerMinute,
       failedLoginsPerAccount: options.auth.failedLoginsPerAccount,
     },
+    readDb,
     isListenerConnected: () => listener.isConnected(),
   });
   // Metrics on their own port: reachable by the scraper's network only, never through the public one.
@@ -122,7 +137,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let active = 0;
   let stopping = false;
-  const httpServer = createServer((req, res) => {
+  // A client must send its whole request (headers and body) within requestTimeout, its headers within
+  // headersTimeout, or get 408 and lose the connection: a body announced and never sent holds nothing for
+  // long. Node checks these every connectionsCheckingInterval (30 s by default: too coarse for a 30 s limit).
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const httpServer = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 10_000),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  }, (req, res) => {
     active++;
     res.once('close', () => { active--; });
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
@@ -134,7 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.notificationsRelayed.inc();
     metrics.relayLag.observe(Math.max(0, Date.now() - Date.parse(change.timestamp)) / 1000);
   });
-  listener.on('dropped', () => metrics.notificationsDropped.inc());
+  listener.on('dropped', (_channel, reason) => metrics.notificationsDropped.inc({ reason }));
   listener.on('resync', () => {
     metrics.listenerReconnects.inc();
     metrics.resyncs.inc();
@@ -163,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metricsServer?.close();
     await gateway.close();
     await listener.close();
-    await pool.end();
+    await Promise.all([pool.end(), readPool.end()]);
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -198,7 +221,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
 }

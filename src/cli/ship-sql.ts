@@ -26,6 +26,7 @@ const BREAKPOINT = '--> statement-breakpoint';
  */
 export const SQL_FILES = [
   'book_round_trip.sql', // book_round_trip(), available_seats() and the errors they raise
+  'notification_signing.sql', // pgcrypto and the key the trigger signs with
   'seat_notifications.sql', // the trigger; its payload reads available_seats()
   'itineraries.sql', // the view of bookings with their seats
   'book_round_trip_idempotent.sql', // wraps book_round_trip()

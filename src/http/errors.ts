@@ -83,8 +83,18 @@ export function unwrapDatabaseError(e: unknown): unknown {
   return current;
 }
 
+/**
+ * Whole classes, after the single codes: 08 (connection exception) is the database going away; 22 (data
+ * exception: a value out of range, invalid text for a type, division by zero...) can only come from a
+ * value a client sent that the contract let through, so it is the client's 400, never a 500.
+ */
+const SQLSTATE_CLASS_TO_HTTP: Readonly<Record<string, { status: number; error: string }>> = {
+  '08': { status: 503, error: 'service_unavailable' },
+  '22': { status: 400, error: 'validation_error' },
+};
+
 export function httpStatusForSqlState(code: string): { status: number; error: string } | undefined {
-  return SQLSTATE_TO_HTTP[code] ?? (code.startsWith('08') ? { status: 503, error: 'service_unavailable' } : undefined);
+  return SQLSTATE_TO_HTTP[code] ?? SQLSTATE_CLASS_TO_HTTP[code.slice(0, 2)];
 }
 
 /** Maps an error from a database call to an ApiError; undefined for errors that are our own bug. */
@@ -113,6 +123,10 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
       flightNumber: String(detail.flightNumber), seat: Number(detail.seat), leg: detail.leg === 'inbound' ? 'inbound' : 'outbound',
     };
     return conflict;
+  }
+  if (code.startsWith('22')) {
+    // PostgreSQL's text names types and values, not our fields: a fixed sentence instead.
+    return validationError([{ field: 'request', message: 'a value is out of range or malformed' }]);
   }
   if (mapped.error === 'validation_error') {
     const field = typeof detail.field === 'string' ? detail.field : 'body';

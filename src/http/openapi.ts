@@ -47,6 +47,8 @@ function parameters(location: 'query' | 'path', object: TObject) {
   }));
 }
 
+const retryAfter = { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } };
+
 /** Responses shared by operations, referenced from each of them. */
 const sharedResponses = {
   ValidationError: errorResponse('Malformed request: `details` names each problem', {
@@ -63,7 +65,13 @@ const sharedResponses = {
     ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
       error: 'service_unavailable', message: 'The booking service is temporarily unavailable, please retry',
     }),
-    headers: { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
+    headers: retryAfter,
+  },
+  RateLimited: {
+    ...errorResponse('Too many requests of this kind from this client this minute (see README, Abuse limits)', {
+      error: 'rate_limited', message: 'Too many booking requests from this client: at most 60 a minute',
+    }),
+    headers: retryAfter,
   },
 };
 
@@ -134,6 +142,7 @@ const confirmation201 = (description: string) => ({
 /** Errors of every operation that takes its input from the query or path and reaches the database. */
 const commonErrors = {
   400: responseRef('ValidationError'),
+  429: responseRef('RateLimited'),
   503: responseRef('ServiceUnavailable'),
 };
 
@@ -325,6 +334,7 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
             }),
             413: responseRef('PayloadTooLarge'),
             415: responseRef('UnsupportedMediaType'),
+            429: responseRef('RateLimited'),
             503: responseRef('ServiceUnavailable'),
           },
         },

@@ -21,8 +21,8 @@ export const FANOUT_FLIGHT = { flightNumber: 'BJFAN', isoDate: '2029-12-31', dat
 export const BENCH_USERS = 1000;
 const NOTIFY_TRIGGER = '_500_notify_on_insert';
 const NOTIFY_FUNCTION = 'notify_seats_changed(integer, smallint, smallint)';
-/** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), payload kept. */
-const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', (json_build_object\([\s\S]*?\)::text)\);/;
+/** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), signed payload kept. */
+const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', ([^;]*)\);/;
 
 export type TriggerMode = 'on' | 'off' | 'no-notify';
 
