@@ -54,6 +54,9 @@ export async function postBooking(baseUrl: string, body: unknown, init: RequestI
 /** Runs a query on a short-lived connection. */
 export async function query<T extends pg.QueryResultRow = any>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
+  // A connection ended by the server (a test dropping its database while a check still runs) must fail this
+  // call through its promise, not crash the test process as an unhandled 'error' event.
+  client.on('error', () => {});
   await client.connect();
   try {
     return (await client.query<T>(text, values)).rows;
