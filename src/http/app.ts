@@ -114,6 +114,31 @@ function constantHeaders(middleware: RequestHandler): RequestHandler {
 const sameSecret = (presented: string, expected: string) =>
   timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());
 
+/**
+ * The request checks, one per document per process. express-openapi-validator compiles a route's schemas
+ * (ajv) on its first request and keeps them in the middleware, which is a large part of an app's start-up
+ * cost: sharing it lets every app of a process (two instances in one process, the tests' servers) compile
+ * them once. Its only per-app step, `app.param` hooks installed on the first app it serves, changes nothing
+ * here: the app's own routes with parameters (limits, metrics) run before the validator, and the API's
+ * routes live on routers, which app-level param hooks do not reach.
+ */
+const requestValidators = new Map<'jwt' | 'none', RequestHandler[]>();
+function requestValidator(authMode: 'jwt' | 'none', openApiDocument: object): RequestHandler[] {
+  let validator = requestValidators.get(authMode);
+  if (!validator) {
+    validator = OpenApiValidator.middleware({
+      apiSpec: structuredClone(openApiDocument) as never,
+      validateRequests: { allErrors: true },
+      validateResponses: false,
+      validateSecurity: false, // access.ts decides, with the token checked (the validator would only see a header)
+      fileUploader: false,
+      ignorePaths: isOutsideContract,
+    }) as RequestHandler[];
+    requestValidators.set(authMode, validator);
+  }
+  return validator;
+}
+
 export function createApp(db: Db, options: AppOptions): Express {
   const app = express();
   const { tokens } = options.auth;
@@ -206,14 +231,7 @@ export function createApp(db: Db, options: AppOptions): Express {
   const parseJson = express.json({ limit: BODY_LIMIT });
   app.use((req, res, next) => (req.method === 'POST' ? parseJson(req, res, next) : next()));
   app.use(integerParameters(openApiDocument));
-  app.use(OpenApiValidator.middleware({
-    apiSpec: structuredClone(openApiDocument) as never,
-    validateRequests: { allErrors: true },
-    validateResponses: false,
-    validateSecurity: false, // access.ts decides, with the token checked (the validator would only see a header)
-    fileUploader: false,
-    ignorePaths: isOutsideContract,
-  }));
+  app.use(requestValidator(tokens ? 'jwt' : 'none', openApiDocument));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   if (tokens) app.use(authRoutes(db, tokens, options.auth));
   app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
