@@ -95,6 +95,18 @@ async function runAll(files: string[], env: NodeJS.ProcessEnv): Promise<FileResu
   return results;
 }
 
+/**
+ * Every file's wall time, slowest first, a few to a line: where the run's time goes, for the next tuning.
+ * A file's time includes waiting for the cores that the files beside it use.
+ */
+function fileTimes(results: FileResult[]): string {
+  const entries = [...results].sort((a, b) => b.seconds - a.seconds)
+    .map((r) => `${r.seconds.toFixed(1).padStart(5)} s ${r.file.replace(/^test\//, '').replace(/\.test\.ts$/, '').padEnd(20)}`);
+  const lines: string[] = [];
+  for (let i = 0; i < entries.length; i += 4) lines.push(`#  ${entries.slice(i, i + 4).join('  ').trimEnd()}`);
+  return `# wall time per file, slowest first:\n${lines.join('\n')}\n`;
+}
+
 async function main(): Promise<boolean> {
   const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles();
   const started = Date.now();
@@ -114,6 +126,7 @@ async function main(): Promise<boolean> {
     });
     const total = (name: string) => results.reduce((sum, r) => sum + (r.counts[name] ?? 0), 0);
     const failed = results.filter((r) => !r.ok);
+    process.stdout.write(`\n${fileTimes(results)}`);
     process.stdout.write(`\n# ${files.length} files, ${CONCURRENCY} at a time, ${((Date.now() - started) / 1000).toFixed(1)} s\n`
       + `# ${COUNTED.map((name) => `${name} ${total(name)}`).join(', ')}\n`
       + (failed.length ? `# failed: ${failed.map((r) => r.file).join(', ')}\n` : '')
