@@ -14,6 +14,8 @@ import { log } from './log.ts';
 import { SeedError, seedIfEmpty } from './seed/loader.ts';
 import { startServer } from './server.ts';
 
+const DEMO_SCHEDULE_DAYS = 28;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const database = await provisionDatabase(config);
@@ -28,6 +30,12 @@ async function main(): Promise<void> {
   try {
     const seeded = await seedIfEmpty(client, config.seedDir);
     if (seeded) log.info({ ...seeded }, 'seeded an empty database');
+    if (seeded && database.embedded) {
+      // The embedded demo also gets a schedule to search: four weeks of flights between a dozen airports.
+      const { rows } = await client.query<{ added: number }>(
+        `select generate_demo_schedule(current_date, ${DEMO_SCHEDULE_DAYS}) as added`);
+      log.info({ flights: rows[0]?.added }, 'generated the demo schedule');
+    }
   } finally {
     await client.end();
   }

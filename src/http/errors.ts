@@ -49,6 +49,9 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
   BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
   BJ007: { status: 422, error: 'idempotency_key_reused' }, // book_round_trip_idempotent: key used for another request
+  BJ008: { status: 409, error: 'flight_exists' }, // create_flight(s): the flight number already flies that date
+  BJ009: { status: 400, error: 'validation_error' }, // create_flight(s): unknown airport (detail names the field)
+  BJ010: { status: 409, error: 'flight_cancelled' }, // booking, changing or cancelling a cancelled flight
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections

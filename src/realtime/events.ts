@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
-const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 }); // up to the flight's capacity (8 on the standard jet)
 const SeatList = Type.Array(SeatNumber);
 const WireDate = Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' });
 const FlightNumber = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
@@ -28,7 +28,7 @@ export const SeatsUpdated = Type.Object({
 });
 export type SeatsUpdated = Static<typeof SeatsUpdated>;
 
-/** server -> client `seats_snapshot`. */
+/** server -> client `seats_snapshot` (route, times, fare and status are extra to the spec). */
 export interface SeatsSnapshot {
   flightNumber: string;
   date: string;
@@ -36,6 +36,11 @@ export interface SeatsSnapshot {
   totalSeats: number;
   version: number;
   timestamp: string;
+  origin?: string;
+  destination?: string;
+  departureTime?: string;
+  arrivalTime?: string;
+  status?: string;
 }
 
 /** server -> client `error`, and the acknowledgement of a failed subscribe. */
@@ -65,6 +70,23 @@ export const BookingResult = Type.Object({
 });
 export type BookingResult = Static<typeof BookingResult>;
 
+/**
+ * The `user_notifications` NOTIFY payload (sql/flights.sql): an event for one user's sockets, emitted to
+ * Socket.IO room `user:<id>` (`booking_cancelled` when a flight cancellation cancelled their booking,
+ * `flight_times_changed` when a flight of theirs moved).
+ */
+export const UserNotification = Type.Object({
+  userId: Type.Integer({ minimum: 1 }),
+  event: Type.Union([Type.Literal('booking_cancelled'), Type.Literal('flight_times_changed')]),
+  payload: Type.Object({}, { additionalProperties: true }),
+});
+export type UserNotification = Static<typeof UserNotification>;
+
+/** client -> server `watch_user` (open mode only): join the room of a user's notifications. */
+export const UserRef = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+export const checkUserNotification = TypeCompiler.Compile(UserNotification);
+export const checkUserRef = TypeCompiler.Compile(UserRef);
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);
 export const checkBookingResult = TypeCompiler.Compile(BookingResult);

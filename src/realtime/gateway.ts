@@ -16,7 +16,9 @@ import { wireDateToIso } from '../dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
-import { checkFlightRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError } from './events.ts';
+import {
+  checkFlightRef, checkUserRef, type FlightRef, type SeatsSnapshot, type SeatsUpdated, type SocketError,
+} from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
 
 export const NAMESPACES = ['/', '/flights'] as const;
@@ -37,6 +39,8 @@ type Ack = (reply: SeatsSnapshot | SocketError | { ok: true }) => void;
 interface SocketData { flights: Set<string> }
 
 const ROOM_PREFIX = 'flight:';
+/** A user's own notifications (booking_cancelled, flight_times_changed) go to this room. */
+export const userRoom = (userId: number) => `user:${userId}`;
 const roomOf = (flightNumber: string, date: string) => `${ROOM_PREFIX}${flightNumber}:${date}`;
 const RESYNC_BATCH = 500;
 /** How long a dropped socket may come back with its rooms and missed events (connection state recovery). */
@@ -77,6 +81,9 @@ export class SeatGateway {
 
     options.listener.on('seats', (change) => this.relay(change));
     options.listener.on('resync', () => void this.resyncAll());
+    options.listener.on('userNotification', ({ userId, event, payload }) => {
+      for (const namespace of this.namespaces) namespace.to(userRoom(userId)).emit(event, payload);
+    });
     options.listener.on('bookingResult', ({ socketId, event, payload }) => {
       for (const namespace of this.namespaces) namespace.sockets.get(socketId)?.emit(event, payload);
     });
@@ -136,6 +143,17 @@ export class SeatGateway {
     socket.on('subscribe', (payload: unknown, ack?: unknown) => {
       const [body, reply] = splitAck(payload, ack);
       void this.subscribe(socket, body, reply);
+    });
+    // Open mode (no identity): a client names the user whose notifications it wants, as the open REST API
+    // lets anyone read any user's itineraries. With identity on, the room comes from the token instead.
+    socket.on('watch_user', (payload: unknown, ack?: unknown) => {
+      const [body, reply] = splitAck(payload, ack);
+      if (!checkUserRef.Check(body)) {
+        fail(socket, reply, { error: 'validation_error', message: 'Expected { userId: 1 }' });
+        return;
+      }
+      void socket.join(userRoom(body.userId));
+      reply?.({ ok: true });
     });
     socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
       const [body, reply] = splitAck(payload, ack);
@@ -221,6 +239,11 @@ export class SeatGateway {
       totalSeats: seatMap.totalSeats,
       version: newer ? relayed.version : seatMap.version,
       timestamp: new Date().toISOString(),
+      origin: seatMap.origin,
+      destination: seatMap.destination,
+      departureTime: seatMap.departureTime,
+      arrivalTime: seatMap.arrivalTime,
+      status: seatMap.status,
     };
   }
 }

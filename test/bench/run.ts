@@ -24,6 +24,7 @@ import { runDirectSql, type LoopOptions } from './directSql.ts';
 import { runFanout, type FanoutResult } from './fanout.ts';
 import { runHttp } from './http.ts';
 import { runInteractive } from './interactive.ts';
+import { runSearch, type SearchResult, topUpFlights } from './search.ts';
 import { medianOf, type ThroughputRun } from './stats.ts';
 import { TripSource } from './workload.ts';
 
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     'pool-size': { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'search-flights': { type: 'string' },
   },
 });
 
@@ -53,7 +55,9 @@ const config = {
   clients: (args.clients ?? (smoke ? '50,100' : '1000,5000')).split(',').map(Number),
   contentionRequests: Number(args.contention ?? 100),
   poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
-  scenarios: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
+  scenarios: new Set((args.only ?? 'throughput,contention,fanout,search').split(',')),
+  searchFlights: Number(args['search-flights'] ?? (smoke ? 5_000 : 1_000_000)),
+  searchRequests: smoke ? 20 : 500,
 };
 /** Above this many subscribers, the fan-out is split over two API instances. */
 const SPLIT_ABOVE = 2_000;
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
   let throughput: ThroughputScenarios | undefined;
   const contention: ContentionRun[] = [];
   const fanout: FanoutResult[] = [];
+  let search: SearchResult | undefined;
   try {
     if (config.scenarios.has('throughput') || config.scenarios.has('contention')) {
       const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
@@ -164,6 +169,21 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (config.scenarios.has('search')) {
+      // Last: it grows the schedule, which the other scenarios are measured without.
+      await db.reset();
+      const flights = await topUpFlights(db.url, config.searchFlights, log);
+      const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
+      const http = await openHttpPool(api.url, 1);
+      try {
+        console.log(`search: ${config.searchRequests} searches and seat-map reads, one at a time, at ${num(flights)} flights`);
+        search = await runSearch(db.url, http, flights, db.flights, config.searchRequests);
+        log(`search p50 ${ms(search.search.p50)} p99 ${ms(search.search.p99)}; seat map p50 ${ms(search.seatMap.p50)} p99 ${ms(search.seatMap.p99)}`);
+      } finally {
+        await http.close();
+        await api.stop();
+      }
+    }
   } finally {
     await db.close();
   }
@@ -183,6 +203,7 @@ async function main(): Promise<void> {
     },
     contention: contention.length ? { runs: contention, medians: medianOf(contention) } : undefined,
     fanout: fanout.map((f) => ({ ...f, medians: medianOf(f.runs) })),
+    search,
   };
   const table = renderTable(report);
   console.log(`\n${table}`);
@@ -249,6 +270,7 @@ type Report = {
   throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios };
   contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
   fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
+  search?: SearchResult;
 };
 
 function renderTable(report: Report): string {
@@ -309,6 +331,16 @@ function renderTable(report: Report): string {
         `p99 < ${limit} ms: ${check(p99 < limit)}; all: ${check(received === expected)}`]));
     }
   }
+  if (report.search) {
+    const s = report.search;
+    lines.push('');
+    lines.push(row([`search at ${num(s.flights)} flights (HTTP, one at a time)`, 'requests', 'p50 ms', 'p99 ms', 'beside its reference', 'plan']));
+    lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
+    lines.push(row(['GET /api/flights/seats: seat-map read (reference)', num(s.seatMap.count), ms(s.seatMap.p50), ms(s.seatMap.p99), 'reference', '']));
+    lines.push(row(['GET /api/flights: route + week + minFreeSeats', num(s.search.count), ms(s.search.p50), ms(s.search.p99),
+      `${(s.search.p50 / s.seatMap.p50).toFixed(1)}x the seat-map read (p50); median ${num(s.matches)} matches`,
+      s.seqScan ? 'SEQ SCAN on flights' : 'index scans only']));
+  }
   return lines.join('\n');
 }
 
@@ -322,6 +354,7 @@ function correctnessProblems(report: Report): string[] {
       problems.push(`contention run ${i + 1}: ${r.created} x 201, ${r.other} neither 201 nor 409, ${r.seatRows} seat rows`);
     }
   }
+  if (report.search?.seqScan) problems.push('search: the plan scans flights sequentially');
   for (const f of report.fanout) {
     if (f.connectFailures) problems.push(`fan-out ${f.subscribers}: ${f.connectFailures} clients failed to connect`);
     for (const [i, r] of f.runs.entries()) {
