@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 // `npm run db:generate` diffs src/db/schema.ts against drizzle/ and writes the next table migration.
 // Functions and triggers are not modelled by drizzle: they live in sql/ and ship through custom
-// migrations (see src/db/functions-migration.ts).
+// migrations (see src/cli/ship-sql.ts).
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/db/schema.ts',

@@ -4,8 +4,8 @@
 -- the embedded database). It may:
 --   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
---     cancel_booking, purge_expired_idempotency_keys, and flight management (create_flight, create_flights,
---     change_flight_times, cancel_flight; admin-only in the API once identity exists);
+--     book_round_trips, cancel_booking, purge_expired_idempotency_keys, and flight management (create_flight,
+--     create_flights, change_flight_times, cancel_flight; admin-only in the API once identity exists);
 --   - read what it serves: flights, airports, seats, bookings, the itineraries and flight_schedule views, and
 --     users' ids (not names);
 --   - LISTEN and NOTIFY (allowed to every role).
@@ -16,6 +16,7 @@
 revoke execute on function
   book_round_trip(text, date, integer, text, date, integer, integer),
   book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+  book_round_trips(jsonb),
   cancel_booking(uuid),
   purge_expired_idempotency_keys(integer),
   create_flight(text, date, text, text, timestamptz, timestamptz, numeric, integer),
@@ -36,6 +37,7 @@ begin
   execute format($grant$grant execute on function
       book_round_trip(text, date, integer, text, date, integer, integer),
       book_round_trip_idempotent(text, text, text, date, integer, text, date, integer, integer),
+      book_round_trips(jsonb),
       cancel_booking(uuid),
       purge_expired_idempotency_keys(integer),
       available_seats(integer),

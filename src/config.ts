@@ -2,8 +2,11 @@
  * Configuration, from environment variables only, checked at start. A bad value stops the process
  * with a message that names the variable and what is wrong with it.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
+import { DEFAULT_POOL_SIZE } from './db/client.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,8 +18,13 @@ export interface Config {
    * sql/privileges.sql). Unset: run the embedded one.
    */
   databaseUrl: string | undefined;
-  /** MIGRATION_DATABASE_URL: the schema owner, for migrations and seeding. Default: DATABASE_URL. */
+  /**
+   * MIGRATION_DATABASE_URL: the schema owner. `npm run db:*` default to DATABASE_URL; an API instance
+   * migrates (and may load demo data) only when given it.
+   */
   migrationDatabaseUrl: string | undefined;
+  /** SEED: `demo` loads seed_data/ into an empty database on start (the embedded one always gets it). */
+  seed: 'demo' | undefined;
   /** BLACKJET_DATA_DIR: the embedded database's data dir. Default .data/postgres (git-ignored). */
   dataDir: string;
   /** EMBEDDED_PG_PORT: the embedded database's port. Default 54329. */
@@ -43,6 +51,11 @@ export interface Config {
    * `true`, a hop count, or addresses/`loopback`. Default off.
    */
   trustProxy: boolean | number | string;
+  /**
+   * BOOKING_BATCH_MAX: bookings that may share one transaction (1..30; 1 turns batching off). Default 16.
+   * BOOKING_CONNECTIONS: booking transactions running at once (1 or more, at most the pool). Default 4.
+   */
+  booking: { maxBatch: number; connections: number };
 }
 
 export class ConfigError extends Error {}
@@ -51,7 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: portFrom(env, 'PORT', 3000),
     databaseUrl: databaseUrlFrom(env, 'DATABASE_URL'),
-    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL') ?? databaseUrlFrom(env, 'DATABASE_URL'),
+    migrationDatabaseUrl: databaseUrlFrom(env, 'MIGRATION_DATABASE_URL'),
+    seed: seedFrom(env),
     dataDir: path.resolve(PROJECT_ROOT, env.BLACKJET_DATA_DIR || '.data/postgres'),
     embeddedPgPort: portFrom(env, 'EMBEDDED_PG_PORT', 54329),
     seedDir: path.resolve(PROJECT_ROOT, env.SEED_DIR || 'seed_data'),
@@ -62,15 +76,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
+    booking: {
+      maxBatch: integerBetween(env, 'BOOKING_BATCH_MAX', DEFAULT_BOOKING_BATCH_MAX, 1, BOOKING_BATCH_LIMIT),
+      connections: integerBetween(env, 'BOOKING_CONNECTIONS', DEFAULT_BOOKING_CONNECTIONS, 1, DEFAULT_POOL_SIZE),
+    },
   };
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function logLevelFrom(env: NodeJS.ProcessEnv): string {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL="${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function seedFrom(env: NodeJS.ProcessEnv): 'demo' | undefined {
+  const raw = env.SEED;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'demo') throw new ConfigError(`SEED="${raw}" is not known: set SEED=demo to load the demo data, or leave it unset`);
   return raw;
 }
 
@@ -86,8 +111,23 @@ function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-fA-F.:/, a-z]+$/.test(raw)) return raw; // addresses, subnets, loopback/linklocal/uniquelocal
+  // Addresses or subnets, or Express's named ranges; anything else would only fail later, inside Express.
+  const isAddress = (entry: string) => {
+    const [address = '', prefix, extra] = entry.split('/');
+    return ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
+      || (isIP(address) !== 0 && extra === undefined && (prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0));
+  };
+  if (raw.split(',').every((entry) => isAddress(entry.trim()))) return raw;
   throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
+}
+
+function integerBetween(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name}="${raw}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
 }
 
 function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -3,6 +3,7 @@
  * output. Logs carry ids (request, booking, user, socket), never names, bodies or connection strings.
  */
 import pino, { type Logger } from 'pino';
+import { LOG_LEVELS } from './config.ts';
 
 export type { Logger };
 
@@ -17,8 +18,14 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
-/** The process-wide logger; servers and tests may pass their own. */
+/**
+ * The process-wide logger; servers and tests may pass their own. Silent under test unless LOG_LEVEL says
+ * otherwise: tests that check log lines give the server their own logger, and the test report stays
+ * readable (LOG_LEVEL=warn npm test shows the rest). An unknown LOG_LEVEL is not this module's to report
+ * (pino would throw on import, with a stack trace): loadConfig() names it in one line before anything starts.
+ */
+const wanted = process.env.LOG_LEVEL;
 export const log = createLogger({
-  level: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
+  level: wanted && LOG_LEVELS.includes(wanted) ? wanted : (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
   pretty: process.env.LOG_PRETTY === '1',
 });

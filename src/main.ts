@@ -1,81 +1,30 @@
 /**
- * `npm start`: database (embedded unless DATABASE_URL), migrations, seed data if the database is empty,
- * then the API on PORT.
+ * `npm start`: the API on PORT (see boot.ts). Without DATABASE_URL it runs the embedded database and sets
+ * it up (migrations, the API role, demo data when empty); with DATABASE_URL it connects as that role only
+ * and migrates or loads demo data only when asked (MIGRATION_DATABASE_URL, SEED=demo).
  *
  * Shutdown on SIGTERM/SIGINT, in this order: stop accepting connections, let requests in flight finish
  * (at most SHUTDOWN_TIMEOUT_MS), tell WebSocket clients and disconnect them, close the listener and the
  * pool, and stop the embedded database last. A second signal exits at once.
  */
-import pg from 'pg';
-import { ConfigError, loadConfig } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
+import { bootDatabase, bootServer, runEntryPoint, stopOnSignal } from './boot.ts';
+import { loadConfig } from './config.ts';
 import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
-import { startServer } from './server.ts';
+import { assertPortAvailable } from './server.ts';
 
-const DEMO_SCHEDULE_DAYS = 28;
-
-async function main(): Promise<void> {
+runEntryPoint(async () => {
   const config = loadConfig();
-  const database = await provisionDatabase(config);
-  if (database.embedded) {
-    log.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
-    // The owner's connection string is printed for the developer at the terminal, not logged as a field.
-    process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
-  }
-
-  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-  await client.connect();
-  try {
-    const seeded = await seedIfEmpty(client, config.seedDir);
-    if (seeded) log.info({ ...seeded }, 'seeded an empty database');
-    if (seeded && database.embedded) {
-      // The embedded demo also gets a schedule to search: four weeks of flights between a dozen airports.
-      const { rows } = await client.query<{ added: number }>(
-        `select generate_demo_schedule(current_date, ${DEMO_SCHEDULE_DAYS}) as added`);
-      log.info({ flights: rows[0]?.added }, 'generated the demo schedule');
-    }
-  } finally {
-    await client.end();
-  }
-
-  const server = await startServer({
-    databaseUrl: database.apiUrl,
-    port: config.port,
-    maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    logger: log,
-    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+  await assertPortAvailable(config.port); // before the database starts: a busy port is a one-line message
+  const database = await bootDatabase(config, 'serve');
+  const server = await bootServer(config, database).catch(async (e: unknown) => {
+    await database.stop();
+    throw e;
   });
-  log.info({ url: server.url }, 'BlackJet listening');
-  process.stdout.write(`BlackJet listening on ${server.url} (API docs: ${server.url}/docs)\n`);
-
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
+  stopOnSignal(async (signal) => {
     log.info({ signal, inFlight: server.inFlight() }, 'shutting down');
-    try {
-      await server.close(config.shutdownTimeoutMs);
-      await database.stop();
-      log.info('stopped');
-      process.exit(0);
-    } catch (e) {
-      log.error({ err: e }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', (s) => void stop(s));
-  process.on('SIGTERM', (s) => void stop(s));
-}
-
-main().catch((e: unknown) => {
-  // Problems a person can fix get their message only; anything else gets the full error.
-  const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
+    await server.close(config.shutdownTimeoutMs);
+    await database.stop();
+    log.info('stopped');
+    process.exit(0);
+  });
 });

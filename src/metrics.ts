@@ -5,7 +5,8 @@
 import client from 'prom-client';
 import type pg from 'pg';
 
-export type BookingOutcome = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
+/** The `outcome` label of the booking metrics. */
+export type BookingOutcomeLabel = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
 
 export interface MetricsSources {
   pool: pg.Pool;
@@ -37,6 +38,13 @@ export class Metrics {
     name: 'blackjet_seat_conflicts_total',
     help: 'Bookings refused because a seat was taken, by the leg that conflicted',
     labelNames: ['leg'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bookingBatchSize = new client.Histogram({
+    name: 'blackjet_booking_batch_size',
+    help: 'Bookings per book_round_trips() transaction (BOOKING_BATCH_MAX caps it)',
+    buckets: [1, 2, 4, 8, 16, 30],
     registers: [this.registry],
   });
 

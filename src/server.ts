@@ -3,8 +3,10 @@
  * Socket.IO gateway on the same HTTP server, and metrics over all of it.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
+import { ConfigError } from './config.ts';
+import { BookingQueue, type BookingQueueOptions, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/bookingQueue.ts';
 import { createDb, createPool } from './db/client.ts';
 import { type AppOptions, createApp } from './http/app.ts';
 import { log as processLog, type Logger } from './log.ts';
@@ -17,6 +19,8 @@ export interface ServerOptions {
   port: number;
   host?: string;
   poolSize?: number;
+  /** BOOKING_BATCH_MAX and BOOKING_CONNECTIONS (see src/db/bookingQueue.ts). Default: their defaults. */
+  booking?: BookingQueueOptions;
   maxSubscriptionsPerSocket?: number;
   /** WS_MAX_CONNECTIONS_PER_IP; 0 or unset: no limit. */
   maxConnectionsPerIp?: number;
@@ -41,16 +45,24 @@ export interface RunningServer {
 }
 
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET = 50;
+const DEFAULT_BOOKING = { maxBatch: DEFAULT_BOOKING_BATCH_MAX, connections: DEFAULT_BOOKING_CONNECTIONS };
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? processLog;
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
   const listener = new SeatChangeListener(options.databaseUrl, logger);
-  let gateway: SeatGateway | undefined;
+  const gateway = new SeatGateway({
+    db,
+    listener,
+    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    trustProxy: Boolean(options.app?.trustProxy),
+    logger,
+  });
   const metrics = new Metrics({
     pool,
-    realtimeCounts: () => gateway?.counts() ?? { sockets: 0, subscriptions: 0 },
+    realtimeCounts: () => gateway.counts(),
     notificationQueueUsage: async () => {
       const { rows } = await db.execute<{ usage: number }>(sql`select pg_notification_queue_usage() as usage`);
       return Number(rows[0]?.usage ?? 0);
@@ -58,6 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const app = createApp(db, {
     ...options.app,
+    bookingQueue: new BookingQueue(db, { ...(options.booking ?? DEFAULT_BOOKING), onBatch: (size) => metrics.bookingBatchSize.observe(size) }),
     logger,
     metrics,
     isListenerConnected: () => listener.isConnected(),
@@ -71,14 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
     app(req, res);
   });
-  gateway = new SeatGateway(httpServer, {
-    db,
-    listener,
-    maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
-    logger,
-  });
+  gateway.attach(httpServer);
   // After the gateway's own listener, so the lag is measured at the emit.
   listener.on('seats', (change) => {
     metrics.notificationsRelayed.inc();
@@ -93,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await listener.start();
     await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
+      httpServer.once('error', (e) => reject(portError(e, options.port) ?? e));
       httpServer.listen(options.port, options.host, () => {
         httpServer.off('error', reject);
         resolve();
@@ -106,12 +112,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
-  const openGateway = gateway;
 
   return {
     url: `http://localhost:${port}`,
     httpServer,
-    gateway: openGateway,
+    gateway,
     listener,
     metrics,
     inFlight: () => active,
@@ -122,10 +127,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const deadline = Date.now() + drainMs;
       while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
-      await openGateway.close(); // WebSocket clients get server_shutdown, then are disconnected
+      await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
       await listener.close();
       await pool.end();
     },
   };
+}
+
+/** A busy or forbidden HTTP port as the configuration mistake it is, naming PORT; undefined for other errors. */
+function portError(e: NodeJS.ErrnoException, port: number | undefined): ConfigError | undefined {
+  if (e.code === 'EADDRINUSE') return new ConfigError(`PORT=${port} is already in use: stop what listens there, or set PORT to a free port`);
+  if (e.code === 'EACCES') return new ConfigError(`PORT=${port} may not be opened by this user: set PORT to 1024 or above`);
+  return undefined;
+}
+
+/** Fails fast, before a database is started, when the HTTP port cannot be had (see portError). */
+export async function assertPortAvailable(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e: NodeJS.ErrnoException) => reject(portError(e, port) ?? e));
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }

@@ -178,6 +178,13 @@ describe('the contract documents', () => {
     assert.match(await docs.text(), /swagger-ui/i);
   });
 
+  it('pre-fills no Idempotency-Key in "Try it out": a fixed one would replay an old answer on the first Execute', async () => {
+    const doc = await (await fetch(`${api.url}/openapi.json`)).json() as any;
+    const key = doc.paths['/api/flight/booking'].post.parameters.find((p: any) => p.name === 'Idempotency-Key');
+    assert.ok(key, 'the header is documented');
+    assert.equal(JSON.stringify(key).match(/"examples?"/), null, JSON.stringify(key));
+  });
+
   it('unknown routes get a JSON 404', async () => {
     const response = await fetch(`${api.url}/api/nothing-here`);
     assert.equal(response.status, 404);

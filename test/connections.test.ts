@@ -52,8 +52,11 @@ describe('the API pool', () => {
       await blocker.query('begin');
       await blocker.query("select 1 from flights where flight_number = 'BKJT123' for update");
       const booking = postBooking(api.url, SPEC_EXAMPLE);
+      // Until the booking waits on the lock; a booking that never gets there fails the test, not hangs it.
       let waiting: { pid: number }[] = [];
+      const deadline = Date.now() + 15_000;
       while (waiting.length === 0) {
+        assert.ok(Date.now() < deadline, 'the booking never waited on the flight lock');
         waiting = await query(url, `select pid from pg_stat_activity
           where application_name = 'blackjet-api' and wait_event_type = 'Lock' and datname = current_database()`);
       }

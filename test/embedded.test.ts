@@ -3,12 +3,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedOptions } from '../src/db/embedded.ts';
+import { EmbeddedStartError, startEmbeddedPostgres, type EmbeddedOptions } from '../src/provision/embedded.ts';
+import { loadConfig } from '../src/config.ts';
+import { provisionDatabase } from '../src/provision/database.ts';
+import { readSecret, SECRETS_FILE } from '../src/provision/secrets.ts';
 import { query } from './helpers/api.ts';
 import { freePort } from './helpers/cluster.ts';
 
@@ -68,7 +71,12 @@ describe('embedded PostgreSQL', () => {
     } else {
       // A normal user runs postgres as itself and owns the folder: no problem at all.
       const db = await run;
-      await db.stop();
+      try {
+        assert.deepEqual(await query(db.url, 'select 1 as ok'), [{ ok: 1 }]);
+        assert.equal(statSync(opts.dataDir).uid, process.getuid?.());
+      } finally {
+        await db.stop();
+      }
     }
   });
 
@@ -87,6 +95,60 @@ describe('embedded PostgreSQL', () => {
       } finally {
         await again.stop();
       }
+    }
+  });
+
+  it('has a random superuser password, made at the first start and kept in the data dir for its owner only', async () => {
+    const opts = await options();
+    const first = await startEmbeddedPostgres(opts);
+    const file = path.join(opts.dataDir, SECRETS_FILE);
+    const password = decodeURIComponent(new URL(first.url).password);
+    try {
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.equal(readSecret(opts.dataDir, 'superuserPassword'), password);
+      assert.ok(password.length >= 24 && password !== 'postgres');
+      const guessed = new URL(first.url);
+      guessed.password = 'postgres';
+      await assert.rejects(query(guessed.toString(), 'select 1'), /password authentication failed/);
+    } finally {
+      await first.stop();
+    }
+    const second = await startEmbeddedPostgres(opts);
+    await second.stop();
+    assert.equal(second.url, first.url, 'the same data dir keeps its password');
+    const other = await startEmbeddedPostgres(await options());
+    await other.stop();
+    assert.notEqual(decodeURIComponent(new URL(other.url).password), password, 'another data dir, another password');
+  });
+
+  it('replaces the fixed password of a data dir made before passwords were random', async () => {
+    const opts = await options();
+    const first = await startEmbeddedPostgres(opts);
+    await query(first.url, "alter role postgres password 'postgres'");
+    await first.stop();
+    rmSync(path.join(opts.dataDir, SECRETS_FILE));
+    const again = await startEmbeddedPostgres(opts);
+    try {
+      assert.notEqual(decodeURIComponent(new URL(again.url).password), 'postgres');
+      assert.deepEqual(await query(again.url, 'select 1 as ok'), [{ ok: 1 }]);
+      assert.equal(readSecret(opts.dataDir, 'superuserPassword'), decodeURIComponent(new URL(again.url).password));
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("npm start's API role gets a random password too, kept beside the superuser's", async () => {
+    const opts = await options();
+    const config = loadConfig({ BLACKJET_DATA_DIR: opts.dataDir, EMBEDDED_PG_PORT: String(opts.port) });
+    const database = await provisionDatabase(config, 'serve');
+    try {
+      const api = new URL(database.apiUrl);
+      assert.equal(api.username, 'blackjet_api');
+      assert.equal(decodeURIComponent(api.password), readSecret(opts.dataDir, 'apiPassword'));
+      assert.notEqual(api.password, 'blackjet_api');
+      assert.deepEqual(await query(database.apiUrl, 'select current_user as who'), [{ who: 'blackjet_api' }]);
+    } finally {
+      await database.stop();
     }
   });
 });

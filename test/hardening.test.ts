@@ -151,6 +151,23 @@ describe('CORS', () => {
       await api.close();
     }
   });
+
+  it('a rate-limited booking (429) still carries the CORS headers, so the page can read why', async () => {
+    const api = await startApi(t.databaseUrl, { corsOrigins: [ALLOWED], bookingsPerMinute: 1 });
+    try {
+      const headers = { 'content-type': 'application/json', origin: ALLOWED };
+      const body = JSON.stringify({ ...SPEC_EXAMPLE, outboundSeat: 99 }); // a 400: the limiter counts it, nothing is booked
+      const first = await fetch(`${api.url}/api/flight/booking`, { method: 'POST', headers, body });
+      assert.equal(first.status, 400);
+      const limited = await fetch(`${api.url}/api/flight/booking`, { method: 'POST', headers, body });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('access-control-allow-origin'), ALLOWED);
+      assert.match(limited.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+      assert.equal((await limited.json()).error, 'rate_limited');
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('failures that are our fault', () => {

@@ -4,6 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../src/config.ts';
@@ -203,8 +207,23 @@ describe('abuse limits and headers', () => {
       const response = await fetch(`${api.url}/api/flights`);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
       assert.ok(response.headers.get('content-security-policy'));
+      // /docs opened by IP over plain http must not have its scripts upgraded to an https that is not there.
+      assert.doesNotMatch(response.headers.get('content-security-policy')!, /upgrade-insecure-requests/);
       assert.ok(response.headers.get('strict-transport-security'));
       assert.equal(response.headers.get('x-powered-by'), null);
+      // helmet's full set, on every kind of answer (the headers are worked out once at start: app.ts).
+      const expected = {
+        'content-security-policy': "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+          "img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline'",
+        'cross-origin-opener-policy': 'same-origin', 'cross-origin-resource-policy': 'same-origin', 'origin-agent-cluster': '?1',
+        'referrer-policy': 'no-referrer', 'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff', 'x-dns-prefetch-control': 'off', 'x-download-options': 'noopen',
+        'x-frame-options': 'SAMEORIGIN', 'x-permitted-cross-domain-policies': 'none', 'x-xss-protection': '0',
+      };
+      for (const answer of [response, await fetch(`${api.url}/nowhere`), await fetch(`${api.url}/api/flight/booking`, { method: 'POST' })]) {
+        await answer.body?.cancel();
+        assert.deepEqual(Object.fromEntries(Object.keys(expected).map((name) => [name, answer.headers.get(name)])), expected);
+      }
       assert.equal((await fetch(`${api.url}/docs/`)).status, 200, 'Swagger UI still served');
     } finally {
       await api.close();
@@ -213,14 +232,32 @@ describe('abuse limits and headers', () => {
 });
 
 describe('configuration errors at start', () => {
-  for (const [name, value] of [['PORT', 'abc'], ['DATABASE_URL', 'mysql://db/blackjet']] as const) {
-    it(`npm start with ${name}=${value} stops at once, naming ${name}`, () => {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        cwd: PROJECT_ROOT, env: { ...process.env, [name]: value }, encoding: 'utf8', timeout: 30_000,
-      });
+  const start = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // A data dir of its own: were the check to come too late, the embedded database would start and say so.
+    cwd: PROJECT_ROOT, env: { ...process.env, BLACKJET_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'blackjet-config-')), ...env },
+    encoding: 'utf8', timeout: 120_000,
+  });
+  const bad = [['PORT', 'abc'], ['DATABASE_URL', 'mysql://db/blackjet'], ['LOG_LEVEL', 'bogus'], ['TRUST_PROXY', 'maybe']] as const;
+  for (const [name, value] of bad) {
+    it(`npm start with ${name}=${value} stops at once with one line naming ${name}`, () => {
+      const run = start({ [name]: value });
       assert.equal(run.status, 1);
-      assert.match(run.stderr, new RegExp(`^blackjet: ${name}`));
-      assert.doesNotMatch(run.stderr, /\n\s+at /, 'a message, not a stack trace');
+      assert.match(run.stderr, new RegExp(`^blackjet: ${name}[^\\n]*\\n$`), run.stderr);
+      assert.equal(run.stdout, '', 'nothing started');
     });
   }
+
+  it('a busy HTTP port names the port and the variable to set, before the database starts', async () => {
+    const busy = createNetServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const run = start({ PORT: String(port) });
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, `blackjet: PORT=${port} is already in use: stop what listens there, or set PORT to a free port\n`);
+      assert.equal(run.stdout, '', 'nothing started');
+    } finally {
+      busy.close();
+    }
+  });
 });

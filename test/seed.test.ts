@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadSeedData, readSeedData, SeedError, seedIfEmpty } from '../src/seed/loader.ts';
+import { loadSeedData, readSeedData, SeedError, seedIfEmpty } from '../src/provision/seed.ts';
 import { query } from './helpers/api.ts';
 import { SEED_DIR, startTestCluster, type TestCluster } from './helpers/cluster.ts';
 

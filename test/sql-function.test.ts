@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
-import { migrateDatabase } from '../src/db/migrate.ts';
+import { migrateDatabase } from '../src/provision/migrate.ts';
 import { listenForSeatChanges, query, sqlError as sqlErrorAt, takenSeats } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 

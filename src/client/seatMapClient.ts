@@ -12,13 +12,8 @@ import { EventEmitter } from 'node:events';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { FlightRef, SeatsSnapshot, SeatsUpdated, SocketError } from '../realtime/events.ts';
 
-export interface SeatMapView {
-  flightNumber: string;
-  date: string;
-  availableSeats: number[];
-  version: number;
-  timestamp: string;
-}
+/** What the client knows of a flight: the latest snapshot or update applied (a `seats_updated` has no totalSeats). */
+export type SeatMapView = Pick<SeatsSnapshot, 'flightNumber' | 'date' | 'availableSeats' | 'version' | 'timestamp'>;
 
 export interface SeatMapClientEvents {
   /** A flight's seat map changed (or arrived) in this client's view. */

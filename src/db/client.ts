@@ -25,11 +25,26 @@ export const DEFAULT_POOL_SIZE = 10;
  * authentication), and under a race for one seat the losers queued behind those reconnects. An error
  * without a server answer (network, query_timeout) or one that ends the session (FATAL) still discards it.
  */
+/**
+ * serialization_failure and deadlock_detected: the statement lost a race and was rolled back whole, so
+ * running it again is safe and usually succeeds (book_round_trip_idempotent() raises 40001 itself when
+ * a key changes under it).
+ */
+export const RETRIED_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+
+/**
+ * Also retries a statement once when it fails with one of RETRIED_SQLSTATES, before the caller sees the
+ * error (then a 503). Safe here because every query() is a statement of its own, in its own implicit
+ * transaction: transactions take a client with connect(), never this path.
+ */
 class KeepAlivePool extends pg.Pool {
   // Same overloads as pg.Pool#query: (text | config, values?, callback?). drizzle uses the promise forms.
   override query(...args: unknown[]): any {
     const callback = typeof args.at(-1) === 'function' ? args.pop() as (err: unknown, res?: unknown) => void : undefined;
-    const result = this.queryKeepingConnection(args);
+    const result = this.queryKeepingConnection(args).catch((e: unknown) => {
+      if (e instanceof pg.DatabaseError && RETRIED_SQLSTATES.has(e.code ?? '')) return this.queryKeepingConnection(args);
+      throw e;
+    });
     if (!callback) return result;
     result.then((res) => callback(undefined, res), (err: unknown) => callback(err));
     return undefined;

@@ -7,6 +7,7 @@ import {
   bigint, check, date, foreignKey, index, integer, numeric, pgTable, primaryKey, smallint, text, timestamp,
   unique, uuid,
 } from 'drizzle-orm/pg-core';
+import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
 
 /** The most seats a flight may have; the 8-seat jet is the default (SPEC). */
 export const MAX_CAPACITY = 100;
@@ -51,7 +52,7 @@ export const flights = pgTable('flights', {
   status: text('status').notNull().default('scheduled'),
 }, (t) => [
   unique('flights_number_date_key').on(t.flightNumber, t.flightDate),
-  check('flights_flight_number_format', sql`${t.flightNumber} ~ '^[A-Z0-9]{2,10}$'`),
+  check('flights_flight_number_format', sql`${t.flightNumber} ~ ${sql.raw(`'${FLIGHT_NUMBER_PATTERN}'`)}`),
   check('flights_total_seats_range', sql`${t.totalSeats} between 1 and 100`),
   check('flights_status_known', sql`${t.status} in ('scheduled', 'cancelled')`),
   check('flights_route_differs', sql`${t.origin} <> ${t.destination}`),

@@ -4,7 +4,7 @@
  * route, local times, fare and status too.
  */
 import { sql } from 'drizzle-orm';
-import { isoToWireDate } from '../dates.ts';
+import { isoToWireDate } from '../domain/dates.ts';
 import type { Db } from './client.ts';
 import { FLIGHT_COLUMNS, type FlightListing, type FlightRow, toFlightListing } from './listFlights.ts';
 

@@ -6,11 +6,12 @@
  * and body is checked against the OpenAPI document before a route sees it.
  */
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { BookingQueue } from '../db/bookingQueue.ts';
 import type { Db } from '../db/client.ts';
 import { log, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,10 +45,35 @@ export interface AppOptions {
   bookingsPerMinute?: number;
   /** Express `trust proxy` (TRUST_PROXY): needed behind a load balancer for the client IP. Default off. */
   trustProxy?: boolean | number | string;
+  /** The booking queue (BOOKING_BATCH_MAX, BOOKING_CONNECTIONS). Default: one with the default sizes. */
+  bookingQueue?: BookingQueue;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
 const isOutsideContract = (path: string) => isDocumentation(path) || path === '/metrics';
+
+/**
+ * A middleware that only sets the same headers on every response (helmet with a fixed configuration), run
+ * once at start-up against a recording response; each request then gets the recorded headers in one loop
+ * instead of a dozen middlewares of its own.
+ */
+function constantHeaders(middleware: RequestHandler): RequestHandler {
+  const headers: [string, string][] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => { headers.push([name, String(value)]); },
+    removeHeader: () => undefined,
+  };
+  let called = false;
+  middleware({ headers: {} } as never, recorder as never, (err?: unknown) => {
+    if (err) throw err;
+    called = true;
+  });
+  if (!called) throw new Error('constantHeaders: the middleware did not finish synchronously');
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
 
 export function createApp(db: Db, options: AppOptions = {}): Express {
   const app = express();
@@ -56,16 +82,31 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestLogging(options.logger ?? log));
   // Security headers. Swagger UI at /docs loads its own scripts and inline styles from this origin.
-  app.use(helmet({
-    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
-  }));
+  // No `upgrade-insecure-requests`: opened as http://<ip>:3000/docs (no TLS in front), the browser would
+  // fetch the page's scripts over https and show a blank page. Where TLS ends at a proxy, HSTS still applies.
+  app.use(constantHeaders(helmet({
+    contentSecurityPolicy: {
+      directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': null },
+    },
+  })));
+  // Before the routes and the rate limiter, so preflight requests (OPTIONS) of allowed origins are answered
+  // here and every answer, a 429 included, carries the CORS headers a browser needs to read it.
+  if (options.corsOrigins?.length) {
+    app.use(cors({
+      origin: options.corsOrigins,
+      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
+      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
+      maxAge: 600,
+    }));
+  }
+
   if (options.metrics) {
     const { registry } = options.metrics;
     app.get('/metrics', async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics());
     });
     app.all('/metrics', methodNotAllowed('GET'));
-    app.post('/api/flight/booking', bookingAttempts(options.metrics));
+    app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
   }
   if (options.bookingsPerMinute) {
     app.post('/api/flight/booking', rateLimit({
@@ -81,16 +122,6 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
           message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
         }, { 'Retry-After': String(seconds) }));
       },
-    }));
-  }
-
-  // Before everything else, so preflight requests (OPTIONS) of allowed origins are answered here.
-  if (options.corsOrigins?.length) {
-    app.use(cors({
-      origin: options.corsOrigins,
-      allowedHeaders: ['Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Socket-Id'],
-      exposedHeaders: ['Location', 'Retry-After', IDEMPOTENT_REPLAYED_HEADER],
-      maxAge: 600,
     }));
   }
 
@@ -116,7 +147,7 @@ export function createApp(db: Db, options: AppOptions = {}): Express {
     ignorePaths: isOutsideContract,
   }));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
-  app.use(bookingRoutes(db));
+  app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
   app.use(flightRoutes(db));
   app.use(itineraryRoutes(db));
 

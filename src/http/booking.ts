@@ -3,36 +3,32 @@
  * Idempotency-Key header when there is one) and DELETE /api/flight/booking/{bookingId}.
  */
 import { Router } from 'express';
-import { checkRoundTrip } from '../bookingRules.ts';
-import { type BookedRoundTrip, bookRoundTrip, type RoundTrip } from '../db/bookRoundTrip.ts';
-import { bookRoundTripIdempotent } from '../db/bookRoundTripIdempotent.ts';
+import { bookingResultFor, publishBookingResult } from '../channels/bookingResults.ts';
+import type { BatchOutcome, BookedRoundTrip } from '../db/bookRoundTrips.ts';
+import type { BookingQueue } from '../db/bookingQueue.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
 import { findItinerary } from '../db/itineraries.ts';
-import { confirmedResult, failedResult, publishBookingResult } from '../realtime/bookingResults.ts';
-import type { BookingResult } from '../realtime/events.ts';
-import { ApiError, apiErrorFromSqlState, rethrowFromDatabase, validationError } from './errors.ts';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
+import { checkRoundTrip } from '../domain/bookingRules.ts';
+import { ApiError, apiErrorFromSqlState, refusedOutcome, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import { bookingBody, bookingNotFound, legBody } from './itineraries.ts';
+import { reportBookingOutcome } from './observability.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
-/**
- * Books under an idempotency key. A refusal, first-hand or replayed, becomes the same ApiError a plain
- * booking raises; replays say so in a header.
- */
-async function bookOnce(db: Db, trip: RoundTrip, request: BookingRequest, idempotencyKey: string) {
-  const outcome = await bookRoundTripIdempotent(db, trip, {
-    idempotencyKey, requestFingerprint: requestFingerprint(request),
-  }).catch(rethrowFromDatabase);
-  if ('booked' in outcome) return outcome;
+/** A booking's outcome as HTTP: the booking, or the ApiError its refusal maps to (replays say so in a header). */
+function bookedOrThrow(outcome: BatchOutcome) {
+  if ('booked' in outcome) return outcome.booked;
   const { code, message, detail } = outcome.refused;
   const error = apiErrorFromSqlState(code, message, detail);
-  if (!error) throw new Error(`stored refusal ${code} has no HTTP mapping`);
+  if (!error) throw new Error(`booking refused with ${code} (${message}), which has no HTTP mapping`);
   if (outcome.replayed) error.headers[IDEMPOTENT_REPLAYED_HEADER] = 'true';
   throw error;
 }
 
-export function bookingRoutes(db: Db): Router {
+/** Every booking goes through `queue` (src/db/bookingQueue.ts), which batches what arrives at once. */
+export function bookingRoutes(db: Db, queue: BookingQueue): Router {
   const router = Router();
 
   router.post('/api/flight/booking', async (req, res) => {
@@ -41,28 +37,37 @@ export function bookingRoutes(db: Db): Router {
     if (!checked.ok) throw validationError(checked.problems);
     // The validator has checked its format (OpenAPI header parameter).
     const socketId = req.get('x-socket-id');
-    // A courtesy message to the client's socket: the HTTP answer does not wait for it, nor fail with it.
-    const tellSocket = (result: BookingResult) => {
-      publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
+    // The outcome goes to the attempt's log line and metrics, and as a courtesy message to the client's
+    // socket: the HTTP answer does not wait for that message, nor fail with it.
+    const report = (outcome: BookingOutcome) => {
+      reportBookingOutcome(req, outcome);
+      const result = socketId ? bookingResultFor(socketId, outcome) : undefined;
+      if (result) {
+        publishBookingResult(db, result).catch((e: unknown) => req.log.warn({ err: e }, 'booking result not sent to its socket'));
+      }
     };
 
     const trip = { ...request, outboundIsoDate: checked.outboundIsoDate, inboundIsoDate: checked.inboundIsoDate };
     const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
+    const idempotency = idempotencyKey === undefined ? undefined : { idempotencyKey, requestFingerprint: requestFingerprint(request) };
     let booked: BookedRoundTrip;
+    let replayed = false;
     try {
-      if (idempotencyKey === undefined) {
-        booked = await bookRoundTrip(db, trip).catch(rethrowFromDatabase);
-      } else {
-        const outcome = await bookOnce(db, trip, request, idempotencyKey);
-        if (outcome.replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        booked = outcome.booked;
-      }
+      const outcome = await queue.book({ trip, idempotency }).catch(rethrowFromDatabase);
+      booked = bookedOrThrow(outcome);
+      replayed = outcome.replayed;
+      if (replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
     } catch (e) {
-      if (socketId && e instanceof ApiError && e.status < 500) tellSocket(failedResult(socketId, e));
+      if (e instanceof ApiError) report(refusedOutcome(e, e.headers[IDEMPOTENT_REPLAYED_HEADER] === 'true'));
       throw e;
     }
-    if (socketId) tellSocket(confirmedResult(socketId, booked.bookingId, request));
-    res.locals.bookingId = booked.bookingId; // for the booking log line
+    report({
+      kind: 'confirmed',
+      bookingId: booked.bookingId,
+      outbound: { flightNumber: request.outboundFlightNumber, seat: request.outboundSeat },
+      inbound: { flightNumber: request.inboundFlightNumber, seat: request.inboundSeat },
+      replayed,
+    });
 
     // The legs with their routes and times, as the booking now stands (one more read, after the commit).
     const itinerary = await findItinerary(db, booked.bookingId).catch(rethrowFromDatabase);

@@ -4,16 +4,16 @@
  * the one SQLSTATE table below. Unexpected errors become a generic 500 and are logged, never echoed.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { FieldProblem } from '../bookingRules.ts';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
+import type { FieldProblem } from '../domain/bookingRules.ts';
+import { noteErrorCode } from './observability.ts';
 import type { ErrorBody } from './schemas.ts';
 
 export const RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
-  /** For a seat conflict: which seat, for the `booking_failed` socket event (not part of the body). */
-  conflictingSeat?: { flightNumber: string; seat: number };
-  /** For a seat conflict: which leg conflicted, for logs and metrics. */
-  conflictLeg?: 'outbound' | 'inbound';
+  /** For a seat conflict: the seat that was taken and its leg, for the booking outcome (not part of the body). */
+  conflict?: { flightNumber: string; seat: number; leg: 'outbound' | 'inbound' };
 
   constructor(
     readonly status: number,
@@ -97,8 +97,9 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
   const detail = parseDetail(rawDetail);
   if (mapped.error === 'seat_unavailable') {
     const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
-    conflict.conflictingSeat = { flightNumber: String(detail.flightNumber), seat: Number(detail.seat) };
-    conflict.conflictLeg = detail.leg === 'inbound' ? 'inbound' : 'outbound';
+    conflict.conflict = {
+      flightNumber: String(detail.flightNumber), seat: Number(detail.seat), leg: detail.leg === 'inbound' ? 'inbound' : 'outbound',
+    };
     return conflict;
   }
   if (mapped.error === 'validation_error') {
@@ -107,6 +108,19 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
   }
   // The BJ messages are written for people in sql/ and contain nothing internal.
   return new ApiError(mapped.status, { error: mapped.error, message });
+}
+
+/** A booking refused with this error, as the outcome the booking route reports. */
+export function refusedOutcome(error: ApiError, replayed: boolean): BookingOutcome {
+  return {
+    kind: 'refused',
+    status: error.status,
+    error: error.body.error,
+    message: error.body.message,
+    ...(error.conflict ? { conflict: error.conflict } : {}),
+    availableSeats: error.body.availableSeats ?? [],
+    replayed,
+  };
 }
 
 /** For `.catch()` on a database call: rethrows as the mapped ApiError, or as it is when it is our bug. */
@@ -193,8 +207,6 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   if (!apiError) req.log.error({ err }, 'unexpected error');
   const { status, body, headers } = apiError
     ?? new ApiError(500, { error: 'internal_error', message: 'Something went wrong on our side' });
-  // For the request log line and the booking metrics (src/http/observability.ts).
-  res.locals.error = body.error;
-  res.locals.conflictLeg = apiError?.conflictLeg;
+  noteErrorCode(req, body.error); // for a booking attempt's log line and metrics, when no route reported its outcome
   res.status(status).set(headers).json(body);
 };

@@ -8,12 +8,12 @@
  * answer is the flight as it now stands.
  */
 import { Router } from 'express';
-import type { FieldProblem } from '../bookingRules.ts';
+import type { FieldProblem } from '../domain/bookingRules.ts';
 import type { Db } from '../db/client.ts';
 import { type DepartureBound, type FlightFilter, type FlightListing, listFlights } from '../db/listFlights.ts';
 import { cancelFlight, changeFlightTimes, createFlights, type NewFlightRow } from '../db/manageFlights.ts';
 import { readSeatMaps, type SeatMap as SeatMapRow } from '../db/seatMaps.ts';
-import { isoToWireDate, parseDayOrInstant, wireDateToIso } from '../dates.ts';
+import { isoToWireDate, parseDayOrInstant, wireDateToIso } from '../domain/dates.ts';
 import { ApiError, rethrowFromDatabase, validationError } from './errors.ts';
 import { pageBody, pageWindow } from './pagination.ts';
 import type {

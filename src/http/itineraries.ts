@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Db } from '../db/client.ts';
 import { findItinerary, listUserItineraries, type Itinerary, type ItineraryLeg } from '../db/itineraries.ts';
-import { isoToWireDate } from '../dates.ts';
+import { isoToWireDate } from '../domain/dates.ts';
 import { ApiError, rethrowFromDatabase } from './errors.ts';
 import { pageBody, pageWindow } from './pagination.ts';
 import type { Booking, BookingPage, ItineraryQuery } from './schemas.ts';

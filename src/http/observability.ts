@@ -3,40 +3,80 @@
  *
  * Every request gets an id: the caller's `X-Request-Id` when it is a sane token, otherwise a new uuid;
  * it is returned in `X-Request-Id` and is on every log line of the request (`req.log`). Each booking
- * attempt gets one log line with its outcome, flights, seats and latency; other requests get pino-http's
- * line. Probes and /metrics are not logged.
+ * attempt gets one log line with its outcome, flights, seats and latency; other requests get one line
+ * when they finish. Probes and /metrics are not logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
+import type { BookingOutcome } from '../domain/bookingOutcome.ts';
 import type { Logger } from '../log.ts';
-import type { BookingOutcome, Metrics } from '../metrics.ts';
+import type { BookingOutcomeLabel, Metrics } from '../metrics.ts';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id (X-Request-Id). */
+    id: string;
+    /** The request's logger: every line carries `req: { id, method, path }`. */
+    log: Logger;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const isBookingAttempt = (req: IncomingMessage) => req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/flight/booking';
 const isQuiet = (req: IncomingMessage) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? '');
 
+/**
+ * Request ids and the per-request logger. The logger is a child of `logger` made on first use, because
+ * making one (bindings serialized, redaction applied) on every request cost more than the rest of this
+ * middleware: a booking answered without a log line above the level never makes it. Requests other than
+ * booking attempts and probes get one line when they finish ('request completed', or 'request errored'
+ * for a 5xx), with method, path and status only: no headers, query strings, bodies or addresses.
+ */
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => isBookingAttempt(req) || isQuiet(req) },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    // Method, path and status only: no headers, query strings, bodies or addresses.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-    },
-  }) as unknown as RequestHandler;
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    req.id = id;
+    const bound = { id, method: req.method, path: (req.url ?? '').split('?')[0] }; // before HEAD becomes GET (app.ts)
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: () => (child ??= logger.child({ req: bound })) });
+    if (!isBookingAttempt(req) && !isQuiet(req) && logger.isLevelEnabled('info')) {
+      const started = Date.now();
+      res.once('finish', () => {
+        const failed = res.statusCode >= 500;
+        req.log[failed ? 'error' : 'info']({ res: { status: res.statusCode }, responseTime: Date.now() - started },
+          failed ? 'request errored' : 'request completed');
+      });
+    }
+    next();
+  };
 }
 
-export function outcomeOf(status: number, error: string | undefined): BookingOutcome {
+/**
+ * What a request's handlers tell its log line and metrics: the booking route its outcome, the error
+ * handler the error code it answered with (for refusals made before the route, such as a 400 from the
+ * validator). Kept beside the request, not on it, and gone with it.
+ */
+interface Notes {
+  outcome?: BookingOutcome;
+  errorCode?: string;
+}
+const notes = new WeakMap<IncomingMessage, Notes>();
+const notesOf = (req: IncomingMessage) => notes.get(req) ?? notes.set(req, {}).get(req)!;
+
+/** The booking route hands its outcome to the attempt's log line and metrics. */
+export function reportBookingOutcome(req: IncomingMessage, outcome: BookingOutcome): void {
+  notesOf(req).outcome = outcome;
+}
+
+/** The error handler names the error code it answered with. */
+export function noteErrorCode(req: IncomingMessage, errorCode: string): void {
+  notesOf(req).errorCode = errorCode;
+}
+
+export function outcomeOf(status: number, error: string | undefined): BookingOutcomeLabel {
   if (status === 201) return 'confirmed';
   if (error === 'seat_unavailable') return 'seat_unavailable';
   if (status === 404) return 'not_found';
@@ -45,17 +85,19 @@ export function outcomeOf(status: number, error: string | undefined): BookingOut
 }
 
 /** Put in front of POST /api/flight/booking, before validation, so every attempt is counted once. */
-export function bookingAttempts(metrics: Metrics): RequestHandler {
+export function bookingAttempts(metrics: Metrics, logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const error = res.locals.error as string | undefined;
+      const { outcome: reported, errorCode } = notes.get(req) ?? {};
+      const error = reported?.kind === 'refused' ? reported.error : errorCode;
       const outcome = outcomeOf(res.statusCode, error);
       metrics.bookingAttempts.inc({ outcome });
       metrics.bookingDuration.observe({ outcome }, seconds);
-      const leg = res.locals.conflictLeg as string | undefined;
+      const leg = reported?.kind === 'refused' ? reported.conflict?.leg : undefined;
       if (outcome === 'seat_unavailable' && leg) metrics.seatConflicts.inc({ leg });
+      if (!logger.isLevelEnabled('info')) return; // the line's object is not even built
       const body = (req.body ?? {}) as Record<string, unknown>;
       const pick = (key: string) => (typeof body[key] === 'string' || typeof body[key] === 'number' ? String(body[key]).slice(0, 32) : undefined);
       req.log.info({
@@ -67,8 +109,8 @@ export function bookingAttempts(metrics: Metrics): RequestHandler {
           outbound: { flightNumber: pick('outboundFlightNumber'), date: pick('outboundDate'), seat: pick('outboundSeat') },
           inbound: { flightNumber: pick('inboundFlightNumber'), date: pick('inboundDate'), seat: pick('inboundSeat') },
           userId: pick('userId'),
-          bookingId: res.locals.bookingId,
-          replayed: res.getHeader('Idempotent-Replayed') === 'true' || undefined,
+          bookingId: reported?.kind === 'confirmed' ? reported.bookingId : undefined,
+          replayed: reported?.replayed || undefined,
           latencyMs: Math.round(seconds * 10_000) / 10,
         },
       }, 'booking attempt');

@@ -5,8 +5,8 @@
  * The error body is one schema (`Error`); the error responses every operation shares are written once
  * under `components.responses` and referenced, the operation-specific ones carry their own example.
  */
-import { SOCKET_ID_PATTERN } from '../realtime/bookingResults.ts';
 import type { TObject, TSchema } from '@sinclair/typebox';
+import { SOCKET_ID_PATTERN } from '../domain/wire.ts';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightBatch, FlightCancellation,
   FlightListQuery, FlightPage, FlightRefBody, FlightSummary, FlightTimesChange, Health, IdempotencyKey, ItineraryQuery,
@@ -248,7 +248,7 @@ export function buildOpenApiDocument() {
             + 'or 503: the same key may be used again after those.',
           parameters: [{
             name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
-            description: IdempotencyKey.description, schema: plain(IdempotencyKey), example: IdempotencyKey.examples[0],
+            description: IdempotencyKey.description, schema: plain(IdempotencyKey),
           }, {
             name: 'X-Socket-Id', in: 'header', required: false,
             description: 'A Socket.IO socket id of the caller: that socket also receives booking_confirmed or '

@@ -3,12 +3,11 @@
  * document (openapi.ts) and, through express-openapi-validator, the request checks.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-
-export const FLIGHT_NUMBER_PATTERN = '^[A-Z0-9]{2,10}$';
+import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN, description: 'Flight number, capital letters and digits', examples: ['BKJT123'] });
 const wireDate = (description: string, example = '07/04/2025') =>
-  Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$', description, examples: [example] });
+  Type.String({ pattern: WIRE_DATE_PATTERN, description, examples: [example] });
 const WireDate = wireDate('Date, DD/MM/YYYY (day first)');
 /** Seats run from 1 to the flight's capacity: 8 on the standard jet, at most 100 (the database checks the flight's own). */
 const Seat = Type.Integer({ minimum: 1, maximum: 100, description: 'Seat number, 1 to the flight\'s capacity (8 on the standard jet)', examples: [5] });
@@ -67,8 +66,9 @@ export const IdempotencyKey = Type.String({
   minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$',
   description: 'A key of your choosing (1-255 visible ASCII characters) naming one booking attempt. A retry with '
     + 'the same key and the same body replays the first answer (201, 404 or 409) instead of booking again; the '
-    + 'same key with another body is a 422. Keys are remembered for 24 hours.',
-  examples: ['5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d'],
+    + 'same key with another body is a 422. Keys are remembered for 24 hours. Use a new one (a fresh UUID) per attempt.',
+  // No example on purpose: Swagger UI's "Try it out" would pre-fill it, and every first Execute would
+  // replay an old answer (or a 422) instead of booking.
 });
 
 const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat, ...Route });

@@ -1,14 +1,17 @@
 /**
  * The WebSocket contract and the NOTIFY payloads behind it, as TypeBox schemas: one place for the
- * shapes that cross the wire, checked when they arrive from PostgreSQL or from a client.
+ * shapes that cross the wire, checked when they arrive from PostgreSQL or from a client. (The booking
+ * results sent to one socket belong to their channel: channels/bookingResults.ts.)
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { SeatMap } from '../db/seatMaps.ts';
+import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 }); // up to the flight's capacity (8 on the standard jet)
 const SeatList = Type.Array(SeatNumber);
-const WireDate = Type.String({ pattern: '^[0-9]{2}/[0-9]{2}/[0-9]{4}$' });
-const FlightNumber = Type.String({ pattern: '^[A-Z0-9]{2,10}$' });
+const WireDate = Type.String({ pattern: WIRE_DATE_PATTERN });
+const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN });
 
 /** client -> server: `subscribe` / `unsubscribe`. */
 export const FlightRef = Type.Object({ flightNumber: FlightNumber, date: WireDate });
@@ -28,47 +31,14 @@ export const SeatsUpdated = Type.Object({
 });
 export type SeatsUpdated = Static<typeof SeatsUpdated>;
 
-/** server -> client `seats_snapshot` (route, times, fare and status are extra to the spec). */
-export interface SeatsSnapshot {
-  flightNumber: string;
-  date: string;
-  availableSeats: number[];
-  totalSeats: number;
-  version: number;
-  timestamp: string;
-  origin?: string;
-  destination?: string;
-  departureTime?: string;
-  arrivalTime?: string;
-  status?: string;
-}
+/** server -> client `seats_snapshot`: a flight's seat map as read, and when it was read (ISO 8601 UTC). */
+export type SeatsSnapshot = SeatMap & { timestamp: string };
 
 /** server -> client `error`, and the acknowledgement of a failed subscribe. */
 export interface SocketError {
   error: 'validation_error' | 'flight_not_found' | 'too_many_subscriptions' | 'service_unavailable';
   message: string;
 }
-
-/** server -> one client, after a REST booking that named it in `X-Socket-Id`. */
-export interface BookingConfirmed {
-  bookingId: string;
-  outbound: { flightNumber: string; seat: number };
-  inbound: { flightNumber: string; seat: number };
-}
-export interface BookingFailed {
-  reason: string;
-  message: string;
-  conflictingSeat: { flightNumber: string; seat: number } | null;
-  availableSeats: number[];
-}
-
-/** The `booking_results` NOTIFY payload: routes a booking outcome to the instance holding the socket. */
-export const BookingResult = Type.Object({
-  socketId: Type.String({ minLength: 1, maxLength: 64 }),
-  event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
-  payload: Type.Object({}, { additionalProperties: true }),
-});
-export type BookingResult = Static<typeof BookingResult>;
 
 /**
  * The `user_notifications` NOTIFY payload (sql/flights.sql): an event for one user's sockets, emitted to
@@ -89,4 +59,3 @@ export const checkUserNotification = TypeCompiler.Compile(UserNotification);
 export const checkUserRef = TypeCompiler.Compile(UserRef);
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);
-export const checkBookingResult = TypeCompiler.Compile(BookingResult);

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
@@ -56,9 +56,10 @@ export class SeatGateway {
   /** Rooms that a dropped socket may still come back to, until when. */
   private readonly recoverable = new Expiring();
 
-  constructor(httpServer: HttpServer, private readonly options: GatewayOptions) {
+  /** Built before the HTTP server it serves (whose metrics read counts()); `attach` connects the two. */
+  constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
-    this.io = new Server(httpServer, {
+    this.io = new Server({
       serveClient: false,
       perMessageDeflate: false, // costs a lot of memory per socket; seat maps are tiny anyway
       maxHttpBufferSize: 16 * 1024, // the largest message a client may send
@@ -66,15 +67,6 @@ export class SeatGateway {
       // Short blips: the same process restores the socket's id, rooms and missed events. Anything else:
       // the client re-subscribes and gets a snapshot (see README).
       connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: true },
-    });
-    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
-      const ip = this.clientIp(connection.request);
-      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
-      connection.once('close', () => {
-        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.connectionsByIp.set(ip, left);
-        else this.connectionsByIp.delete(ip);
-      });
     });
     this.namespaces = NAMESPACES.map((name) => this.io.of(name));
     for (const namespace of this.namespaces) namespace.on('connection', (socket) => this.onConnection(socket));
@@ -89,13 +81,27 @@ export class SeatGateway {
     });
   }
 
+  /** Serves Socket.IO on the HTTP server (its default path), counting connections per client IP. */
+  attach(httpServer: HttpServer): void {
+    this.io.attach(httpServer);
+    this.io.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
+      const ip = this.clientIp(connection.request);
+      this.connectionsByIp.set(ip, (this.connectionsByIp.get(ip) ?? 0) + 1);
+      connection.once('close', () => {
+        const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.connectionsByIp.set(ip, left);
+        else this.connectionsByIp.delete(ip);
+      });
+    });
+  }
+
   /** Connections (one per client, whatever its namespaces) and flight subscriptions on this instance. */
   counts(): { sockets: number; subscriptions: number } {
     let subscriptions = 0;
     for (const namespace of this.namespaces) {
       for (const socket of namespace.sockets.values()) subscriptions += (socket.data as SocketData).flights?.size ?? 0;
     }
-    return { sockets: this.io.engine.clientsCount, subscriptions };
+    return { sockets: this.io.engine?.clientsCount ?? 0, subscriptions };
   }
 
   /**
@@ -232,20 +238,15 @@ export class SeatGateway {
   private freshest(room: string, seatMap: SeatMap): SeatsSnapshot {
     const relayed = this.latest.get(room);
     const newer = relayed && relayed.version > seatMap.version;
+    // The flight as read (route, times, status too), with the freshest seats this process has relayed.
     return {
-      flightNumber: seatMap.flightNumber,
-      date: seatMap.date,
+      ...seatMap,
       availableSeats: newer ? relayed.availableSeats : seatMap.availableSeats,
-      totalSeats: seatMap.totalSeats,
       version: newer ? relayed.version : seatMap.version,
       timestamp: new Date().toISOString(),
-      origin: seatMap.origin,
-      destination: seatMap.destination,
-      departureTime: seatMap.departureTime,
-      arrivalTime: seatMap.arrivalTime,
-      status: seatMap.status,
     };
   }
+
 }
 
 /** The last change relayed per flight, for the most recently changed flights (bounded). */

@@ -11,16 +11,14 @@
 import { EventEmitter } from 'node:events';
 import { log as processLog, type Logger } from '../log.ts';
 import pgListen, { type Subscriber } from 'pg-listen';
-import {
-  type BookingResult, checkBookingResult, checkSeatsUpdated, checkUserNotification, type SeatsUpdated, type UserNotification,
-} from './events.ts';
+import { BOOKING_RESULTS_CHANNEL, type BookingResult, checkBookingResult } from '../channels/bookingResults.ts';
+import { checkSeatsUpdated, checkUserNotification, type SeatsUpdated, type UserNotification } from './events.ts';
 
 // pg-listen is CommonJS with `exports.default`: depending on the loader's interop the default import is
 // the function itself or the module object holding it.
 const createSubscriber = ((pgListen as unknown as { default?: unknown }).default ?? pgListen) as typeof pgListen.default;
 
 export const SEATS_CHANNEL = 'seats_updated';
-export const BOOKING_RESULTS_CHANNEL = 'booking_results';
 export const USER_CHANNEL = 'user_notifications';
 const CHANNELS = [SEATS_CHANNEL, BOOKING_RESULTS_CHANNEL, USER_CHANNEL];
 export const LISTENER_APPLICATION_NAME = 'blackjet-listener';

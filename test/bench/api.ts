@@ -11,6 +11,8 @@ export interface MemoryUsage { rss: number; heapUsed: number; sockets: number }
 export interface ApiChild {
   url: string;
   memory(): Promise<MemoryUsage>;
+  /** CPU time (user + system) the instance has used so far, in ms. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -19,6 +21,8 @@ export interface ApiChildOptions {
   poolSize?: number;
   /** Folder for a V8 CPU profile of the instance, written when it stops. */
   cpuProfileDir?: string;
+  /** BOOKING_BATCH_MAX for this instance (default: the variable, else its default). */
+  bookingBatchMax?: number;
 }
 
 export async function startApiChild(options: ApiChildOptions): Promise<ApiChild> {
@@ -30,6 +34,7 @@ export async function startApiChild(options: ApiChildOptions): Promise<ApiChild>
       ...process.env,
       BENCH_DATABASE_URL: options.databaseUrl,
       ...(options.poolSize ? { BENCH_POOL_SIZE: String(options.poolSize) } : {}),
+      ...(options.bookingBatchMax ? { BOOKING_BATCH_MAX: String(options.bookingBatchMax) } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -41,6 +46,7 @@ export async function startApiChild(options: ApiChildOptions): Promise<ApiChild>
   return {
     url,
     memory: () => request<MemoryUsage>(child, 'memory'),
+    cpuMs: async () => (await request<{ micros: number }>(child, 'cpu')).micros / 1000,
     async stop() {
       if (child.exitCode === null) child.send({ type: 'stop' });
       await exited;

@@ -2,6 +2,7 @@
  * One API instance in its own process, so its CPU and memory are its own. Started by api.ts through
  * fork(); answers `memory` (after a full GC) and `stop` over IPC.
  */
+import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/server.ts';
 
@@ -12,7 +13,9 @@ const poolSize = process.env.BENCH_POOL_SIZE ? Number(process.env.BENCH_POOL_SIZ
 // Warnings only: the per-request and per-booking info lines (LOG_LEVEL=info in production) would bury the
 // bench's table. BENCH_LOG_LEVEL=info measures with them.
 const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger });
+// BOOKING_BATCH_MAX and BOOKING_CONNECTIONS as in production (api.ts sets them for the unbatched instance).
+const { booking } = loadConfig(process.env);
+const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger, booking });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;
@@ -30,6 +33,9 @@ process.on('message', (message: { type: string }) => {
     globalThis.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
     process.send!({ type: 'memory', rss, heapUsed, sockets: server.gateway.counts().sockets });
+  } else if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send!({ type: 'cpu', micros: user + system });
   } else if (message.type === 'stop') {
     stop();
   }

@@ -12,8 +12,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../src/config.ts';
-import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
+import { startEmbeddedPostgres } from '../../src/provision/embedded.ts';
+import { migrateDatabase } from '../../src/provision/migrate.ts';
 import { freePort } from '../helpers/cluster.ts';
 
 export const RACE_FLIGHT = { flightNumber: 'BJRACE', isoDate: '2029-12-31', date: '31/12/2029' };

@@ -89,9 +89,10 @@ export async function runFanout(db: BenchDatabase, options: {
   }
 }
 
-function ask<T>(child: ChildProcess, message: object, replyType: string): Promise<T> {
+/** Sends `message` to a client process and resolves with its reply of type `replyType`. */
+export function ask<T>(child: ChildProcess, message: object, replyType: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onExit = () => reject(new Error('a fan-out client process exited'));
+    const onExit = () => reject(new Error('a socket client process exited'));
     const onMessage = (m: { type: string }) => {
       if (m.type !== replyType) return;
       child.off('message', onMessage);

@@ -14,10 +14,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../../src/config.ts';
+import { loadConfig, PROJECT_ROOT } from '../../src/config.ts';
 import { DEFAULT_POOL_SIZE } from '../../src/db/client.ts';
 import type { Pool } from 'undici';
-import { openHttpPool, startApiChild } from './api.ts';
+import { type ApiChild, openHttpPool, startApiChild } from './api.ts';
+import { runBatched } from './batched.ts';
 import { runContention, type ContentionRun } from './contention.ts';
 import { type BenchDatabase, openBenchDatabase, type TriggerMode } from './database.ts';
 import { runDirectSql, type LoopOptions } from './directSql.ts';
@@ -25,7 +26,8 @@ import { runFanout, type FanoutResult } from './fanout.ts';
 import { runHttp } from './http.ts';
 import { runInteractive } from './interactive.ts';
 import { runSearch, type SearchResult, topUpFlights } from './search.ts';
-import { medianOf, type ThroughputRun } from './stats.ts';
+import { type RelayRun, watchRelay } from './relay.ts';
+import { median, medianOf, type ThroughputRun } from './stats.ts';
 import { TripSource } from './workload.ts';
 
 const { values: args } = parseArgs({
@@ -35,6 +37,9 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     concurrency: { type: 'string' },
+    wide: { type: 'string' },
+    subscribers: { type: 'string' },
+    scenarios: { type: 'string' },
     flights: { type: 'string' },
     clients: { type: 'string' },
     contention: { type: 'string' },
@@ -51,17 +56,30 @@ const config = {
   durationS: Number(args.duration ?? (smoke ? 0.5 : 5)),
   warmupS: Number(args.warmup ?? (smoke ? 0.2 : 1)),
   concurrency: Number(args.concurrency ?? (smoke ? 4 : 16)),
+  /** The high-load figures: HTTP, direct SQL and the interactive design at this many clients. */
+  wideConcurrency: Number(args.wide ?? (smoke ? 8 : 64)),
+  /** Subscribers watching the flights booked during the HTTP run (the relay under load). */
+  relaySubscribers: Number(args.subscribers ?? (smoke ? 50 : 1000)),
   flights: Number(args.flights ?? (smoke ? 2_000 : 100_000)),
   clients: (args.clients ?? (smoke ? '50,100' : '1000,5000')).split(',').map(Number),
   contentionRequests: Number(args.contention ?? 100),
   poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
+  /** BOOKING_BATCH_MAX and BOOKING_CONNECTIONS of the API instances, from the environment as in production. */
+  booking: loadConfig(process.env).booking,
   scenarios: new Set((args.only ?? 'throughput,contention,fanout,search').split(',')),
   searchFlights: Number(args['search-flights'] ?? (smoke ? 5_000 : 1_000_000)),
   searchRequests: smoke ? 20 : 500,
+  /** Throughput scenarios to run (names as in SCENARIOS); default all. For focused tuning. */
+  throughputScenarios: args.scenarios?.split(','),
 };
 /** Above this many subscribers, the fan-out is split over two API instances. */
 const SPLIT_ABOVE = 2_000;
-const TARGETS = { httpShare: 0.6, oursOverInteractive: 1.5, liveUpdateCost: 0.2, fanoutP99Ms: { small: 50, large: 250 } };
+const TARGETS = {
+  httpOverDirect: 2.5, httpOverInteractive: 2, wideOverBase: 1, httpTriggerShare: 0.8, lowLoadP50: 1.1, httpP99Ms: 50,
+  relayP99Ms: 100, fanoutP99Ms: { small: 50, large: 250 },
+};
+/** The low-load latency figures. */
+const LOW_LOAD = [1, 4];
 
 const log = (line: string) => console.log(`  ${line}`);
 const resultsDir = path.join(PROJECT_ROOT, 'bench-results');
@@ -88,19 +106,43 @@ function machine() {
   };
 }
 
+/**
+ * `clients`: 'base' (--concurrency, 16), 'wide' (--wide, 64), or a fixed number (the low-load latency rows).
+ * `api`: 'unbatched' runs against a second instance with BOOKING_BATCH_MAX=1 (batching off).
+ */
 const SCENARIOS = {
-  direct: { label: 'direct SQL: book_round_trip() (reference)', trigger: 'on' },
-  http: { label: 'HTTP: POST /api/flight/booking', trigger: 'on' },
-  interactive: { label: 'usual design: interactive transaction', trigger: 'on' },
-  directNoTrigger: { label: 'direct SQL, seat-change trigger off', trigger: 'off' },
-  directNoNotify: { label: 'direct SQL, trigger without its pg_notify (diagnostic)', trigger: 'no-notify' },
-  directAsyncCommit: { label: 'direct SQL, synchronous_commit off (diagnostic, not durable)', trigger: 'on' },
-  interactiveNoTrigger: { label: 'interactive transaction, trigger off (diagnostic)', trigger: 'off' },
-} as const satisfies Record<string, { label: string; trigger: TriggerMode }>;
+  direct: { label: 'direct SQL: book_round_trip() (reference)', trigger: 'on', clients: 'base' },
+  http: { label: 'HTTP: POST /api/flight/booking', trigger: 'on', clients: 'base' },
+  interactive: { label: 'usual design: interactive transaction', trigger: 'on', clients: 'base' },
+  batched: { label: 'direct SQL, batched: book_round_trips() via the booking queue', trigger: 'on', clients: 'base' },
+  httpNoTrigger: { label: 'HTTP, seat-change trigger off', trigger: 'off', clients: 'base' },
+  directWide: { label: 'direct SQL: book_round_trip(), more clients', trigger: 'on', clients: 'wide' },
+  httpWide: { label: 'HTTP: POST /api/flight/booking, more clients', trigger: 'on', clients: 'wide' },
+  interactiveWide: { label: 'usual design, more clients', trigger: 'on', clients: 'wide' },
+  directNoTrigger: { label: 'direct SQL, seat-change trigger off', trigger: 'off', clients: 'base' },
+  directNoNotify: { label: 'direct SQL, trigger without its pg_notify (diagnostic)', trigger: 'no-notify', clients: 'base' },
+  directAsyncCommit: { label: 'direct SQL, synchronous_commit off (diagnostic, not durable)', trigger: 'on', clients: 'base' },
+  interactiveNoTrigger: { label: 'interactive transaction, trigger off (diagnostic)', trigger: 'off', clients: 'base' },
+  http1: { label: 'HTTP, 1 client', trigger: 'on', clients: 1 },
+  http1Unbatched: { label: 'HTTP, 1 client, batching off (BOOKING_BATCH_MAX=1)', trigger: 'on', clients: 1, api: 'unbatched' },
+  http4: { label: 'HTTP, 4 clients', trigger: 'on', clients: 4 },
+  http4Unbatched: { label: 'HTTP, 4 clients, batching off (BOOKING_BATCH_MAX=1)', trigger: 'on', clients: 4, api: 'unbatched' },
+} as const satisfies Record<string, { label: string; trigger: TriggerMode; clients: 'base' | 'wide' | number; api?: 'unbatched' }>;
 type Scenario = keyof typeof SCENARIOS;
 
 interface Ratios {
-  httpShare: number;
+  httpOverDirect: number;
+  httpWideOverDirectWide: number;
+  httpOverInteractive: number;
+  httpWideOverInteractiveWide: number;
+  /** HTTP at --wide clients over HTTP at --concurrency: throughput must not fall as load grows. */
+  httpWideOverHttp: number;
+  /** HTTP with the seat-change trigger over HTTP without it: what live updates leave. */
+  httpTriggerShare: number;
+  batchedOverDirect: number;
+  /** p50 with batching over p50 without, at 1 and at 4 clients. */
+  lowLoadP50Ratio1: number;
+  lowLoadP50Ratio4: number;
   oursOverInteractive: number;
   liveUpdateCost: number;
   /** The trigger's own work (version bump, seat map, payload), without the NOTIFY. */
@@ -112,6 +154,9 @@ interface Ratios {
 
 interface ThroughputScenarios {
   runs: Partial<Record<Scenario, ThroughputRun[]>>;
+  /** The relay watched during each `http` run. */
+  relay: RelayRun[];
+  relaySubscribers: number;
   /** Per run, each ratio of two figures measured in that run. */
   ratios: Ratios[];
 }
@@ -139,9 +184,9 @@ async function main(): Promise<void> {
   try {
     if (config.scenarios.has('throughput') || config.scenarios.has('contention')) {
       const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
-      const http = await openHttpPool(api.url, Math.max(config.concurrency, config.contentionRequests));
+      const http = await openHttpPool(api.url, Math.max(config.concurrency, config.wideConcurrency, config.contentionRequests));
       try {
-        if (config.scenarios.has('throughput')) throughput = await runThroughput(db, http, loop);
+        if (config.scenarios.has('throughput')) throughput = await runThroughput(db, { api, http }, loop);
         if (config.scenarios.has('contention')) {
           await db.reset();
           const trips = new TripSource(db.flights);
@@ -198,6 +243,8 @@ async function main(): Promise<void> {
     throughput: throughput && {
       runs: throughput.runs,
       ratios: throughput.ratios,
+      relay: throughput.relay,
+      relaySubscribers: throughput.relaySubscribers,
       medians: Object.fromEntries(Object.entries(throughput.runs).map(([name, runs]) => [name, medianOf(runs)])) as Partial<Record<Scenario, ThroughputRun>>,
       ratioMedians: medianOf(throughput.ratios) as Ratios,
     },
@@ -222,42 +269,95 @@ async function main(): Promise<void> {
   }
 }
 
+interface HttpTarget { api: ApiChild; http: Pool }
+
+/** An HTTP run, with the API process's CPU time per booking. */
+async function httpRun(db: BenchDatabase, target: HttpTarget, loop: LoopOptions): Promise<ThroughputRun> {
+  const cpuBefore = await target.api.cpuMs();
+  const result = await runHttp(db, target.http, loop);
+  const cpu = await target.api.cpuMs() - cpuBefore;
+  return { ...result, apiCpuMs: cpu / Math.max(1, result.completed + result.errors) };
+}
+
 /** Each run measures every throughput scenario back to back, in a rotating order, each after a reset. */
-async function runThroughput(db: BenchDatabase, http: Pool, loop: LoopOptions): Promise<ThroughputScenarios> {
-  const drive: Record<Scenario, () => Promise<ThroughputRun>> = {
-    direct: () => runDirectSql(db, loop),
-    http: () => runHttp(db, http, loop),
-    interactive: () => runInteractive(db, loop),
-    directNoTrigger: () => runDirectSql(db, loop),
-    directNoNotify: () => runDirectSql(db, loop),
-    directAsyncCommit: () => runDirectSql(db, { ...loop, asyncCommit: true }),
-    interactiveNoTrigger: () => runInteractive(db, loop),
-  };
-  const names = (Object.keys(SCENARIOS) as Scenario[]).filter((name) => name !== 'directNoNotify' || db.canSkipNotify);
-  const out: ThroughputScenarios = { runs: {}, ratios: [] };
-  console.log(`throughput: ${config.concurrency} concurrent clients, ${config.runs} runs of ${config.durationS} s (+${config.warmupS} s warm-up) per scenario`);
-  for (let run = 0; run < config.runs; run++) {
-    const results: Partial<Record<Scenario, ThroughputRun>> = {};
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + run) % names.length]!;
-      await db.reset();
-      await db.setTrigger(SCENARIOS[name].trigger);
-      const result = await drive[name]().finally(() => db.setTrigger('on'));
-      results[name] = result;
-      (out.runs[name] ??= []).push(result);
-      log(`run ${run + 1} ${name.padEnd(20)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
+async function runThroughput(db: BenchDatabase, main: HttpTarget, base: LoopOptions): Promise<ThroughputScenarios> {
+  const names = (Object.keys(SCENARIOS) as Scenario[])
+    .filter((name) => name !== 'directNoNotify' || db.canSkipNotify)
+    .filter((name) => !config.throughputScenarios || config.throughputScenarios.includes(name));
+  const needsUnbatched = names.some((name) => 'api' in SCENARIOS[name]);
+  let unbatched: HttpTarget | undefined;
+  if (needsUnbatched) {
+    const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, bookingBatchMax: 1 });
+    unbatched = { api, http: await openHttpPool(api.url, Math.max(...LOW_LOAD)) };
+  }
+  const relay = names.includes('http') ? await watchRelay(db, main.api.url, config.relaySubscribers) : undefined;
+  const out: ThroughputScenarios = { runs: {}, ratios: [], relay: [], relaySubscribers: config.relaySubscribers };
+  try {
+    if (relay?.connectFailures) console.warn(`relay: ${relay.connectFailures} subscribers failed to connect`);
+    const loopFor = (name: Scenario): LoopOptions => {
+      const { clients } = SCENARIOS[name];
+      return { ...base, concurrency: clients === 'base' ? base.concurrency : clients === 'wide' ? config.wideConcurrency : clients };
+    };
+    const drive = (name: Scenario): Promise<ThroughputRun> => {
+      const loop = loopFor(name);
+      switch (name) {
+        case 'direct': case 'directWide': case 'directNoTrigger': case 'directNoNotify': return runDirectSql(db, loop);
+        case 'directAsyncCommit': return runDirectSql(db, { ...loop, asyncCommit: true });
+        case 'interactive': case 'interactiveWide': case 'interactiveNoTrigger': return runInteractive(db, loop);
+        case 'batched': return runBatched(db, loop);
+        case 'http1Unbatched': case 'http4Unbatched': return httpRun(db, unbatched!, loop);
+        case 'http': {
+          if (!relay) return httpRun(db, main, loop);
+          return relay.during(() => httpRun(db, main, loop)).then(({ result, relay: r }) => {
+            out.relay.push(r);
+            log(`relay: ${r.received}/${r.expected} updates to ${relay.subscribers} subscribers; commit -> receipt p50 ${ms(r.p50)} p99 ${ms(r.p99)}`);
+            return result;
+          });
+        }
+        default: return httpRun(db, main, loop);
+      }
+    };
+    console.log(`throughput: ${config.concurrency} concurrent clients (${config.wideConcurrency} for the "more clients" rows), ` +
+      `${config.runs} runs of ${config.durationS} s (+${config.warmupS} s warm-up) per scenario`);
+    for (let run = 0; run < config.runs; run++) {
+      const results: Partial<Record<Scenario, ThroughputRun>> = {};
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(i + run) % names.length]!;
+        await db.reset();
+        await db.setTrigger(SCENARIOS[name].trigger);
+        const result = await drive(name).finally(() => db.setTrigger('on'));
+        results[name] = result;
+        (out.runs[name] ??= []).push(result);
+        const cpu = result.apiCpuMs === undefined ? '' : `  API CPU ${result.apiCpuMs.toFixed(2)} ms/booking`;
+        log(`run ${run + 1} ${name.padEnd(20)} ${num(result.perSecond).padStart(7)}/s  p50 ${ms(result.p50)}  p99 ${ms(result.p99)}${cpu}${result.errors ? `  ${result.errors} ERRORS` : ''}`);
+      }
+      const per = (name: Scenario) => results[name]?.perSecond ?? Number.NaN;
+      const p50 = (name: Scenario) => results[name]?.p50 ?? Number.NaN;
+      out.ratios.push({
+        httpOverDirect: per('http') / per('direct'),
+        httpWideOverDirectWide: per('httpWide') / per('directWide'),
+        httpOverInteractive: per('http') / per('interactive'),
+        httpWideOverInteractiveWide: per('httpWide') / per('interactiveWide'),
+        httpWideOverHttp: per('httpWide') / per('http'),
+        httpTriggerShare: per('http') / per('httpNoTrigger'),
+        batchedOverDirect: per('batched') / per('direct'),
+        lowLoadP50Ratio1: p50('http1') / p50('http1Unbatched'),
+        lowLoadP50Ratio4: p50('http4') / p50('http4Unbatched'),
+        oursOverInteractive: per('direct') / per('interactive'),
+        liveUpdateCost: 1 - per('direct') / per('directNoTrigger'),
+        ...(db.canSkipNotify ? {
+          triggerWorkCost: 1 - per('directNoNotify') / per('directNoTrigger'),
+          asyncCommitShare: per('directAsyncCommit') / per('directNoNotify'),
+        } : {}),
+        oursOverInteractiveNoTrigger: per('directNoTrigger') / per('interactiveNoTrigger'),
+      });
     }
-    const per = (name: Scenario) => results[name]?.perSecond ?? Number.NaN;
-    out.ratios.push({
-      httpShare: per('http') / per('direct'),
-      oursOverInteractive: per('direct') / per('interactive'),
-      liveUpdateCost: 1 - per('direct') / per('directNoTrigger'),
-      ...(db.canSkipNotify ? {
-        triggerWorkCost: 1 - per('directNoNotify') / per('directNoTrigger'),
-        asyncCommitShare: per('directAsyncCommit') / per('directNoNotify'),
-      } : {}),
-      oursOverInteractiveNoTrigger: per('directNoTrigger') / per('interactiveNoTrigger'),
-    });
+  } finally {
+    await relay?.close();
+    if (unbatched) {
+      await unbatched.http.close();
+      await unbatched.api.stop();
+    }
   }
   return out;
 }
@@ -267,7 +367,7 @@ type Report = {
   machine: ReturnType<typeof machine>;
   postgres: BenchDatabase['server'];
   config: Omit<typeof config, 'scenarios'> & { scenarios: string[] };
-  throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios };
+  throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios; relay: RelayRun[]; relaySubscribers: number };
   contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
   fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
   search?: SearchResult;
@@ -278,7 +378,8 @@ function renderTable(report: Report): string {
   const lines = [
     `BlackJet bench: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${pg.version} ` +
       `(${pg.kind}, fsync=${pg.settings.fsync}, synchronous_commit=${pg.settings.synchronous_commit})`,
-    `${num(c.flights)} flights; ${c.concurrency} concurrent clients (API pool: ${c.poolSize ?? DEFAULT_POOL_SIZE} connections); ` +
+    `${num(c.flights)} flights; ${c.concurrency} concurrent clients unless said (API pool: ${c.poolSize ?? DEFAULT_POOL_SIZE} connections; ` +
+      `booking queue: up to ${c.booking.maxBatch} bookings a transaction on ${c.booking.connections} connections); ` +
       `medians of ${c.runs} runs of ${c.durationS} s; load generator and clients on the same machine`,
     '',
   ];
@@ -286,25 +387,58 @@ function renderTable(report: Report): string {
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   if (report.throughput) {
     const { medians, ratioMedians: r } = report.throughput;
+    const x = (ratio: number) => `${ratio.toFixed(2)}x`;
+    const atLeast = (ratio: number, target: number) => `>= ${target}x: ${check(ratio >= target)}`;
+    const cpu = (name: Scenario) => (medians[name]?.apiCpuMs === undefined ? '' : `; API CPU ${medians[name]!.apiCpuMs!.toFixed(2)} ms/booking`);
+    const httpP99 = medians.http?.p99 ?? Number.NaN;
     const beside: Record<Scenario, [string, string]> = {
       direct: ['reference', ''],
-      http: [`${pct(r.httpShare)} of direct SQL`, `>= ${pct(TARGETS.httpShare)}: ${check(r.httpShare >= TARGETS.httpShare)}`],
-      interactive: [`ours is ${r.oursOverInteractive.toFixed(2)}x`,
-        `>= ${TARGETS.oursOverInteractive}x: ${check(r.oursOverInteractive >= TARGETS.oursOverInteractive)}`],
-      directNoTrigger: [`live updates cost ${pct(r.liveUpdateCost)}`,
-        `<= ${pct(TARGETS.liveUpdateCost)}: ${check(r.liveUpdateCost <= TARGETS.liveUpdateCost)}`],
+      http: [`${x(r.httpOverDirect)} direct SQL, ${x(r.httpOverInteractive)} the usual design${cpu('http')}`,
+        `${atLeast(r.httpOverDirect, TARGETS.httpOverDirect)}; ${atLeast(r.httpOverInteractive, TARGETS.httpOverInteractive)}; ` +
+        `p99 <= ${TARGETS.httpP99Ms} ms: ${check(httpP99 <= TARGETS.httpP99Ms)}`],
+      interactive: [`one call is ${x(r.oursOverInteractive)} this`, ''],
+      batched: [`${x(r.batchedOverDirect)} direct SQL one call per transaction`, ''],
+      httpNoTrigger: [`HTTP with the trigger is ${pct(r.httpTriggerShare)} of this${cpu('httpNoTrigger')}`,
+        `>= ${pct(TARGETS.httpTriggerShare)}: ${check(r.httpTriggerShare >= TARGETS.httpTriggerShare)}`],
+      directWide: [`reference at ${c.wideConcurrency} clients`, ''],
+      httpWide: [`${x(r.httpWideOverDirectWide)} direct SQL, ${x(r.httpWideOverInteractiveWide)} the usual design, ` +
+        `${x(r.httpWideOverHttp)} HTTP at ${c.concurrency}${cpu('httpWide')}`,
+        `${atLeast(r.httpWideOverDirectWide, TARGETS.httpOverDirect)}; ${atLeast(r.httpWideOverInteractiveWide, TARGETS.httpOverInteractive)}; ` +
+        `not below HTTP at ${c.concurrency}: ${check(r.httpWideOverHttp >= TARGETS.wideOverBase)}`],
+      interactiveWide: [`at ${c.wideConcurrency} clients`, ''],
+      directNoTrigger: [`live updates cost one call per transaction ${pct(r.liveUpdateCost)}`, ''],
       directNoNotify: [r.triggerWorkCost === undefined ? '' : `the trigger's work costs ${pct(r.triggerWorkCost)}, NOTIFY the rest`, ''],
       directAsyncCommit: [r.asyncCommitShare === undefined ? '' : `${pct(r.asyncCommitShare)} of the trigger without pg_notify: ` +
         'NOTIFY costs the wait for the WAL flush under its lock', ''],
-      interactiveNoTrigger: [`ours is ${r.oursOverInteractiveNoTrigger.toFixed(2)}x without live updates`, ''],
+      interactiveNoTrigger: [`one call is ${x(r.oursOverInteractiveNoTrigger)} this without live updates`, ''],
+      http1: [`p50 ${x(r.lowLoadP50Ratio1)} batching off`, `p50 within 10% of batching off: ${check(r.lowLoadP50Ratio1 <= TARGETS.lowLoadP50)}`],
+      http1Unbatched: ['reference for 1 client', ''],
+      http4: [`p50 ${x(r.lowLoadP50Ratio4)} batching off`, `p50 within 10% of batching off: ${check(r.lowLoadP50Ratio4 <= TARGETS.lowLoadP50)}`],
+      http4Unbatched: ['reference for 4 clients', ''],
     };
-    lines.push(row(['throughput (uncontended)', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
-    lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
+    const clientsOf = (name: Scenario) => {
+      const { clients } = SCENARIOS[name];
+      return clients === 'base' ? c.concurrency : clients === 'wide' ? c.wideConcurrency : clients;
+    };
+    lines.push(row(['throughput (uncontended)', 'clients', 'bookings/s', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
+    lines.push(row(['---', '--:', '--:', '--:', '--:', '---', '---']));
     for (const name of Object.keys(SCENARIOS) as Scenario[]) {
       const m = medians[name];
-      if (m) lines.push(row([SCENARIOS[name].label, num(m.perSecond), ms(m.p50), ms(m.p99), ...beside[name]]));
+      if (m) lines.push(row([SCENARIOS[name].label, String(clientsOf(name)), num(m.perSecond), ms(m.p50), ms(m.p99), ...beside[name]]));
     }
     lines.push('');
+    const relay = report.throughput.relay;
+    if (relay.length) {
+      const received = relay.reduce((sum, r) => sum + r.received, 0);
+      const expected = relay.reduce((sum, r) => sum + r.expected, 0);
+      const p99 = median(relay.map((r) => r.p99));
+      lines.push(row(['relay during the HTTP run', 'received', 'p50 ms', 'p99 ms', 'beside its reference', 'target']));
+      lines.push(row(['---', '---', '--:', '--:', '---', '---']));
+      lines.push(row([`${num(report.throughput.relaySubscribers)} subscribers on the flights being booked, ${c.concurrency} clients booking`,
+        `${num(received)}/${num(expected)}`, ms(median(relay.map((r) => r.p50))), ms(p99), 'commit -> receipt',
+        `all: ${check(received === expected)}; p99 < ${TARGETS.relayP99Ms} ms: ${check(p99 < TARGETS.relayP99Ms)}`]));
+      lines.push('');
+    }
   }
   const k = report.contention;
   if (k) {
@@ -348,6 +482,9 @@ function correctnessProblems(report: Report): string[] {
   const problems: string[] = [];
   for (const [name, r] of Object.entries(report.throughput?.medians ?? {})) {
     if (r.errors > 0) problems.push(`${name}: uncontended bookings failed (median ${r.errors} a run)`);
+  }
+  for (const [i, r] of (report.throughput?.relay ?? []).entries()) {
+    if (r.received !== r.expected) problems.push(`relay during HTTP run ${i + 1}: ${r.received}/${r.expected} updates reached their subscribers`);
   }
   for (const [i, r] of (report.contention?.runs ?? []).entries()) {
     if (r.created !== 1 || r.other !== 0 || r.seatRows !== 1) {

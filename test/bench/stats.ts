@@ -49,6 +49,10 @@ export interface ThroughputRun extends LatencySummary {
   perSecond: number;
   /** Operations that failed (an uncontended workload must have none). */
   errors: number;
+  /** Operations completed from the start, warm-up included. */
+  completed: number;
+  /** For the HTTP scenarios: CPU time of the API process per booking, warm-up included, ms. */
+  apiCpuMs?: number;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function closedLoop(options: {
   const end = measureFrom + durationMs;
   const latencies: number[] = [];
   let errors = 0;
+  let completed = 0;
   let firstError: unknown;
 
   const worker = async (id: number) => {
@@ -79,6 +84,7 @@ export async function closedLoop(options: {
         firstError ??= e;
         continue;
       }
+      completed++;
       const done = nowMs();
       // Throughput counts completions inside the window; each one's latency is recorded with it.
       if (done >= measureFrom && done <= end) latencies.push(done - t);
@@ -86,5 +92,5 @@ export async function closedLoop(options: {
   };
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   if (firstError !== undefined) options.onError?.(firstError);
-  return { ...summarize(latencies), perSecond: latencies.length / (durationMs / 1000), errors };
+  return { ...summarize(latencies), perSecond: latencies.length / (durationMs / 1000), errors, completed };
 }

@@ -4,7 +4,7 @@
  * different flights and different pages; after every flight was used once, the next seat number.
  */
 import type pg from 'pg';
-import { isoToWireDate } from '../../src/dates.ts';
+import { isoToWireDate } from '../../src/domain/dates.ts';
 import { BENCH_USERS } from './database.ts';
 
 export interface Leg { flightNumber: string; isoDate: string; date: string; seat: number }
@@ -25,7 +25,11 @@ export class TripSource {
 
   /** A seat on a flight that no earlier leg of this source took. */
   nextLeg(): Leg {
-    const position = this.position++;
+    return this.legAt(this.position++);
+  }
+
+  /** The leg that the `position`-th call of nextLeg() returns (0 for the first). */
+  legAt(position: number): Leg {
     const seat = Math.floor(position / this.flights) + 1;
     if (seat > 8) throw new Error('the schedule is used up: use more --flights or shorter runs');
     const n = ((position % this.flights) * this.stride) % this.flights + 1;

@@ -1,7 +1,7 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
 import type { AppOptions } from '../../src/http/app.ts';
-import { apiRoleUrl } from '../../src/db/apiRole.ts';
+import { apiRoleUrl } from '../../src/provision/apiRole.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
 

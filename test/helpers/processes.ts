@@ -13,8 +13,8 @@ export interface ApiProcess {
 export async function startApiProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
-    // As operators run it: the API as the restricted role, migrations as the owner.
-    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', ...env },
+    // As a replica of the recipe runs: the restricted role only (the test database is migrated already).
+    env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: '', SEED: '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -23,7 +23,10 @@ export async function startApiProcess(databaseUrl: string, env: Record<string, s
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API process did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => { // a busy machine compiles slowly; a process that never starts is stopped, not left behind
+      child.kill('SIGKILL');
+      reject(new Error(`API process did not start:\n${output}`));
+    }, 90_000);
     const onData = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkRoundTrip } from '../../src/bookingRules.ts';
+import { checkRoundTrip } from '../../src/domain/bookingRules.ts';
 
 const trip = {
   outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeat: 5,

@@ -34,11 +34,14 @@ describe('every variable is checked, and a bad one is named', () => {
     assert.equal(config.bookingsPerMinute, 60);
     assert.equal(config.maxConnectionsPerIp, 100);
     assert.equal(config.trustProxy, false);
+    assert.deepEqual(config.booking, { maxBatch: 16, connections: 4 });
+    assert.equal(config.seed, undefined);
+    assert.equal(loadConfig({ SEED: 'demo' }).seed, 'demo');
   });
 
-  it('MIGRATION_DATABASE_URL defaults to DATABASE_URL', () => {
+  it('MIGRATION_DATABASE_URL is only what is set: an API instance is not handed the owner by default', () => {
     const url = 'postgres://api:x@db:5432/blackjet';
-    assert.equal(loadConfig({ DATABASE_URL: url }).migrationDatabaseUrl, url);
+    assert.equal(loadConfig({ DATABASE_URL: url }).migrationDatabaseUrl, undefined);
     assert.equal(loadConfig({ DATABASE_URL: url, MIGRATION_DATABASE_URL: 'postgres://owner:y@db/blackjet' }).migrationDatabaseUrl, 'postgres://owner:y@db/blackjet');
   });
 
@@ -47,7 +50,9 @@ describe('every variable is checked, and a bad one is named', () => {
     ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://db/blackjet'], ['MIGRATION_DATABASE_URL', 'http://db'],
     ['WS_MAX_SUBSCRIPTIONS', '0'], ['WS_MAX_SUBSCRIPTIONS', 'many'], ['LOG_LEVEL', 'loud'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'], ['RATE_LIMIT_BOOKINGS_PER_MINUTE', '-5'], ['WS_MAX_CONNECTIONS_PER_IP', '1.5'],
-    ['TRUST_PROXY', 'yes please!'],
+    ['TRUST_PROXY', 'yes please!'], ['TRUST_PROXY', 'maybe'], ['TRUST_PROXY', '10.0.0.0/8, nearby'], ['LOG_LEVEL', 'bogus'], ['SEED', 'yes'],
+    ['BOOKING_BATCH_MAX', '0'], ['BOOKING_BATCH_MAX', '31'], ['BOOKING_BATCH_MAX', 'lots'],
+    ['BOOKING_CONNECTIONS', '0'], ['BOOKING_CONNECTIONS', '11'], ['BOOKING_CONNECTIONS', '2.5'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${value} is refused with a message naming ${name}`, () => {
@@ -55,9 +60,15 @@ describe('every variable is checked, and a bad one is named', () => {
     });
   }
 
+  it('reads the booking queue sizes', () => {
+    assert.deepEqual(loadConfig({ BOOKING_BATCH_MAX: '1', BOOKING_CONNECTIONS: '10' }).booking, { maxBatch: 1, connections: 10 });
+    assert.throws(() => loadConfig({ BOOKING_BATCH_MAX: '64' }), (e: unknown) => e instanceof ConfigError && e.message === 'BOOKING_BATCH_MAX="64" is not a whole number from 1 to 30');
+  });
+
   it('reads TRUST_PROXY as Express does', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
     assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.equal(loadConfig({ TRUST_PROXY: '::1, fd00::/8, 192.168.1.1/255.255.255.0' }).trustProxy, '::1, fd00::/8, 192.168.1.1/255.255.255.0');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { daysInMonth, isLeapYear, isoToWireDate, wireDateToIso } from '../../src/dates.ts';
+import { daysInMonth, isLeapYear, isoToWireDate, wireDateToIso } from '../../src/domain/dates.ts';
 
 describe('wire dates (DD/MM/YYYY)', () => {
   it('reads day first', () => {

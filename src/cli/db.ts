@@ -5,23 +5,23 @@
  *   npm run db:create-api-role   create role blackjet_api (password API_DB_PASSWORD) and grant its rights
  */
 import pg from 'pg';
+import { runEntryPoint } from '../boot.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { API_ROLE, apiRoleUrl, ensureApiRole } from './apiRole.ts';
-import { EmbeddedStartError } from './embedded.ts';
-import { provisionDatabase } from './provision.ts';
-import { loadSeedData, readSeedData, SeedError } from '../seed/loader.ts';
+import { API_ROLE, apiRoleUrl, ensureApiRole } from '../provision/apiRole.ts';
+import { provisionDatabase } from '../provision/database.ts';
+import { loadSeedData, readSeedData } from '../provision/seed.ts';
 
 const COMMANDS = ['migrate', 'seed', 'create-api-role'] as const;
 
 async function run(command: string | undefined): Promise<void> {
-  if (!COMMANDS.includes(command as never)) throw new ConfigError(`usage: cli.ts ${COMMANDS.join('|')}`);
+  if (!COMMANDS.includes(command as never)) throw new ConfigError(`usage: npm run db:${COMMANDS.join('|')}`);
   const config = loadConfig();
   const data = command === 'seed' ? readSeedData(config.seedDir) : undefined; // fail before starting anything
   const password = process.env.API_DB_PASSWORD;
   if (command === 'create-api-role' && config.databaseUrl && !password) {
     throw new ConfigError('API_DB_PASSWORD is required: the password for the new blackjet_api role');
   }
-  const database = await provisionDatabase(config);
+  const database = await provisionDatabase(config, 'setup');
   try {
     process.stdout.write('migrations applied\n');
     if (data) {
@@ -45,8 +45,4 @@ async function run(command: string | undefined): Promise<void> {
   }
 }
 
-run(process.argv[2]).then(() => process.exit(0), (e: unknown) => {
-  const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
-});
+runEntryPoint(() => run(process.argv[2]), { exitWhenDone: true });

@@ -17,6 +17,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { keepSecret, newSecret, readSecret, SECRETS_FILE } from './secrets.ts';
+
+const SUPERUSER_SECRET = 'superuserPassword';
 
 const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit'] as const;
 
@@ -48,8 +51,8 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
-// A local, loopback-only development cluster; DATABASE_URL is the way to anything real.
-const PASSWORD = 'postgres';
+/** Data dirs made before passwords were random have this one; it is replaced at their next start. */
+const OLD_FIXED_PASSWORD = 'postgres';
 const START_TIMEOUT_MS = 30_000;
 
 const isRoot = process.getuid?.() === 0;
@@ -81,14 +84,20 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new EmbeddedStartError(`${what}\n${reason}postgres said:\n  ${logTail.join('\n  ') || '(nothing)'}${rootHint}`);
   };
 
+  // The superuser's password: random, made at the first start and kept in the data dir (secrets.ts), so
+  // no other local user can log in as superuser with a guessable one. initdb wants an empty dir, so the
+  // password is written there right after it.
+  let password = readSecret(options.dataDir, SUPERUSER_SECRET);
+  const oldDataDir = password === undefined && existsSync(path.join(options.dataDir, 'PG_VERSION'));
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+    password = newSecret();
     mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o755 });
     if (isRoot) assertReachableByPostgresUser(binaries.postgres, path.dirname(options.dataDir));
     const EmbeddedPostgres = await importEmbeddedPostgres();
     const cluster = new EmbeddedPostgres({
       databaseDir: options.dataDir,
       user: USER,
-      password: PASSWORD,
+      password,
       authMethod: 'scram-sha-256',
       createPostgresUser: isRoot,
       initdbFlags: ['--encoding=UTF8'],
@@ -96,6 +105,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       onError: remember,
     });
     await cluster.initialise().catch((e: unknown) => fail(`initdb failed for ${options.dataDir}`, e));
+    keepSecret(options.dataDir, SUPERUSER_SECRET, password);
   }
 
   let server: ChildProcess;
@@ -119,13 +129,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
 
   try {
-    await createDatabaseIfMissing(options.port, options.database);
+    if (oldDataDir) password = await replaceOldFixedPassword(options.port, options.dataDir);
+    await createDatabaseIfMissing(options.port, options.database, password!);
   } catch (e) {
     await stop();
     throw e;
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    url: `postgres://${USER}:${password}@127.0.0.1:${options.port}/${options.database}`,
     stop,
   };
 }
@@ -174,6 +185,16 @@ function spawnPostgres(binary: string, args: string[], log: (line: string) => vo
 function postgresUserIds(): { uid: number; gid: number } {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   return { uid: id('-u'), gid: id('-g') };
+}
+
+/**
+ * Whether the embedded PostgreSQL can run here at all (its binaries work; as root, the postgres user can
+ * execute them and enter `dataParent`), without starting anything: `npm test` asks once, up front, so a
+ * project under a private home directory gets one message instead of every test file failing.
+ */
+export async function checkEmbeddedCanRun(dataParent: string): Promise<void> {
+  const binaries = await checkBinaries();
+  if (isRoot) assertReachableByPostgresUser(binaries.postgres, dataParent);
 }
 
 async function checkBinaries(): Promise<{ postgres: string }> {
@@ -257,8 +278,27 @@ function refuseIfPortBusy(port: number): Promise<void> {
   });
 }
 
-async function createDatabaseIfMissing(port: number, database: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+/** A data dir from before random passwords: its fixed superuser password is replaced by a kept random one. */
+async function replaceOldFixedPassword(port: number, dataDir: string): Promise<string> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: OLD_FIXED_PASSWORD, database: 'postgres' });
+  await client.connect().catch(() => {
+    throw new EmbeddedStartError(
+      `The superuser password of ${dataDir} is not in its ${SECRETS_FILE}.\n` +
+      'Delete the data dir to start over with fresh demo data (see README, Reset the demo data), or set DATABASE_URL.',
+    );
+  });
+  try {
+    const password = newSecret();
+    await client.query(`alter role ${client.escapeIdentifier(USER)} password ${client.escapeLiteral(password)}`);
+    keepSecret(dataDir, SUPERUSER_SECRET, password);
+    return password;
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabaseIfMissing(port: number, database: string, password: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
   await client.connect();
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);

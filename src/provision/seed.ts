@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CsvError, parse } from 'csv-parse/sync';
 import type pg from 'pg';
-import { wireDateToIso } from '../dates.ts';
+import { wireDateToIso } from '../domain/dates.ts';
+import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
 
 export interface SeedUser { id: number; firstName: string; lastName: string; numberOfPets: number }
 export interface SeedFlight { flightNumber: string; isoDate: string }
@@ -29,7 +30,7 @@ const HEADERS = {
 } as const;
 type SeedFile = keyof typeof HEADERS;
 
-const FLIGHT_NUMBER = /^[A-Z0-9]{2,10}$/;
+const FLIGHT_NUMBER = new RegExp(FLIGHT_NUMBER_PATTERN);
 
 /**
  * The CSVs know flight numbers and dates only. Their flights get a route and times here (the same rule

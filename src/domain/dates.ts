@@ -2,7 +2,9 @@
  * Dates on the wire are DD/MM/YYYY (day first); in SQL they are ISO `date` values.
  */
 
-const WIRE_DATE = /^(\d{2})\/(\d{2})\/(\d{4})$/;
+import { WIRE_DATE_PATTERN } from './wire.ts';
+
+const WIRE_DATE = new RegExp(WIRE_DATE_PATTERN);
 
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -14,9 +16,8 @@ export function daysInMonth(year: number, month: number): number {
 
 /** '07/04/2025' -> '2025-04-07'; null for anything that is not a real calendar day. */
 export function wireDateToIso(text: string): string | null {
-  const match = WIRE_DATE.exec(text);
-  if (!match) return null;
-  const [, dd, mm, yyyy] = match as unknown as [string, string, string, string];
+  if (!WIRE_DATE.test(text)) return null;
+  const [dd, mm, yyyy] = text.split('/') as [string, string, string];
   const day = Number(dd);
   const month = Number(mm);
   const year = Number(yyyy);

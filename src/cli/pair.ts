@@ -4,40 +4,32 @@
  * of both: PostgreSQL is all they share. Uses the embedded database unless DATABASE_URL is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import pg from 'pg';
-import { ConfigError, loadConfig, PROJECT_ROOT } from './config.ts';
-import { EmbeddedStartError } from './db/embedded.ts';
-import { provisionDatabase } from './db/provision.ts';
-import { log } from './log.ts';
-import { SeedError, seedIfEmpty } from './seed/loader.ts';
+import { bootDatabase, runEntryPoint, stopOnSignal } from '../boot.ts';
+import { loadConfig, PROJECT_ROOT } from '../config.ts';
+import { log } from '../log.ts';
 
-async function main(): Promise<void> {
+runEntryPoint(async () => {
   const config = loadConfig();
-  const database = await provisionDatabase(config);
-  const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
-  await client.connect();
-  await seedIfEmpty(client, config.seedDir).finally(() => client.end());
-  if (database.embedded) process.stdout.write(`connect with: psql ${database.ownerUrl}\n`);
+  const database = await bootDatabase(config, 'setup');
 
   const instances: ChildProcess[] = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
     detached: true, // a Ctrl-C reaches this process only; it stops the instances one signal each
-    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: database.ownerUrl, PORT: String(config.port + i) },
+    // The instances get the API role only: migrations and demo data were done above, as the owner.
+    env: { ...process.env, DATABASE_URL: database.apiUrl, MIGRATION_DATABASE_URL: '', SEED: '', PORT: String(config.port + i) },
   }));
   const exited = instances.map((child) => new Promise((resolve) => child.once('exit', resolve)));
 
   let stopping = false;
   const stop = async () => {
-    if (stopping) process.exit(1);
     stopping = true;
     for (const child of instances) child.kill('SIGTERM');
     await Promise.all(exited);
     await database.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  stopOnSignal(stop);
   // If one instance dies on its own, stop the pair rather than run half of it.
   for (const child of instances) {
     child.once('exit', (code) => {
@@ -47,10 +39,4 @@ async function main(): Promise<void> {
       }
     });
   }
-}
-
-main().catch((e: unknown) => {
-  const known = e instanceof ConfigError || e instanceof EmbeddedStartError || e instanceof SeedError;
-  process.stderr.write(known ? `blackjet: ${(e as Error).message}\n` : `${(e as Error)?.stack ?? String(e)}\n`);
-  process.exit(1);
 });

@@ -5,15 +5,8 @@
  */
 import { wireDateToIso } from './dates.ts';
 
-export interface RoundTripRequest {
-  outboundFlightNumber: string;
-  outboundDate: string;
-  outboundSeat: number;
-  inboundFlightNumber: string;
-  inboundDate: string;
-  inboundSeat: number;
-  userId: number;
-}
+/** The fields of a booking request (http/schemas.ts BookingRequest) that these rules read. */
+type RoundTripLegs = Record<'outboundFlightNumber' | 'outboundDate' | 'inboundFlightNumber' | 'inboundDate', string>;
 
 export interface FieldProblem {
   field: string;
@@ -24,7 +17,7 @@ export type CheckedRoundTrip =
   | { ok: true; outboundIsoDate: string; inboundIsoDate: string }
   | { ok: false; problems: FieldProblem[] };
 
-export function checkRoundTrip(request: RoundTripRequest): CheckedRoundTrip {
+export function checkRoundTrip(request: RoundTripLegs): CheckedRoundTrip {
   const problems: FieldProblem[] = [];
   const outboundIsoDate = wireDateToIso(request.outboundDate);
   const inboundIsoDate = wireDateToIso(request.inboundDate);

@@ -18,10 +18,31 @@ const migrationsDir = path.join(root, 'drizzle');
 const SOURCE_MARK = '-- source: sql/';
 const BREAKPOINT = '--> statement-breakpoint';
 
-/** sql/ files in the order they are applied (by name). */
+/**
+ * Every sql/ file, in the order a migration applies them: a file comes after the files whose functions,
+ * views or tables it needs when it is created (a view or a `language sql` body is checked then; plpgsql
+ * bodies only when they run, but the order keeps them readable as one story too). A new file goes
+ * here: a test fails while sql/ and this list disagree.
+ */
+export const SQL_FILES = [
+  'book_round_trip.sql', // book_round_trip(), available_seats() and the errors they raise
+  'seat_notifications.sql', // the trigger; its payload reads available_seats()
+  'flights.sql', // flight_schedule, the flight and seat triggers, flight management; raises book_round_trip()'s errors
+  'itineraries.sql', // the view of bookings with their seats; reads flight_schedule
+  'book_round_trip_idempotent.sql', // wraps book_round_trip()
+  'book_round_trips.sql', // the batch form of book_round_trip()
+  'cancel_booking.sql', // locks the two flights in the same order as book_round_trip()
+  'privileges.sql', // last: grants on the functions and views above
+] as const;
+
+/** The sql/ files that exist, named or not in SQL_FILES. */
+export function sqlFilesOnDisk(): string[] {
+  return readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort();
+}
+
+/** sql/ files in SQL_FILES order, with their text. */
 export function sqlSources(): Map<string, string> {
-  const files = readdirSync(sqlDir).filter((f) => f.endsWith('.sql')).sort();
-  return new Map(files.map((f) => [f, readFileSync(path.join(sqlDir, f), 'utf8')]));
+  return new Map(SQL_FILES.map((f) => [f, readFileSync(path.join(sqlDir, f), 'utf8')]));
 }
 
 /** The newest copy of each sql/ file found in drizzle/ migrations. */
@@ -45,7 +66,9 @@ export function unshippedSources(): string[] {
 }
 
 function ship(label: string | undefined): void {
-  const changed = unshippedSources();
+  const unlisted = sqlFilesOnDisk().filter((f) => !(SQL_FILES as readonly string[]).includes(f));
+  if (unlisted.length > 0) throw new Error(`add ${unlisted.join(', ')} to SQL_FILES in src/cli/ship-sql.ts, after what it needs`);
+  const changed = unshippedSources(); // in SQL_FILES order
   if (changed.length === 0) {
     console.log('sql/ is already shipped: nothing to do.');
     return;

@@ -6,11 +6,11 @@
 import pg from 'pg';
 
 export const API_ROLE = 'blackjet_api';
-/** The embedded database's API password: a loopback-only development cluster. */
-export const EMBEDDED_API_PASSWORD = 'blackjet_api';
-
-/** Creates the role if it does not exist (setting `password` only then), and grants its rights. */
-export async function ensureApiRole(ownerUrl: string, password: string): Promise<void> {
+/**
+ * Creates the role if it does not exist, and grants its rights. `password` is set only on creation,
+ * unless `resetPassword` (the embedded database, whose passwords live in its data dir).
+ */
+export async function ensureApiRole(ownerUrl: string, password: string, resetPassword = false): Promise<void> {
   const client = new pg.Client({ connectionString: ownerUrl, application_name: 'blackjet-migrate' });
   await client.connect();
   try {
@@ -21,6 +21,8 @@ export async function ensureApiRole(ownerUrl: string, password: string): Promise
         .catch((e: { code?: string }) => {
           if (e.code !== '42710') throw e; // duplicate_object: another process created it just now
         });
+    } else if (resetPassword) {
+      await client.query(`alter role ${client.escapeIdentifier(API_ROLE)} password ${client.escapeLiteral(password)}`);
     }
     await client.query('select grant_api_privileges($1)', [API_ROLE]);
   } finally {

@@ -1,0 +1,129 @@
+/**
+ * `npm test`: one PostgreSQL for the whole run, with a migrated, seeded template database that every
+ * test file clones per test (test/helpers/cluster.ts), and the test files run in parallel.
+ *
+ *   npm test                              every file in test/ and test/unit/
+ *   npm test -- test/race.test.ts         only these files
+ *   TEST_CONCURRENCY=1 npm test           one file at a time
+ *
+ * Node's test runner has no global setup, hence this script: it starts the server (the embedded one on a
+ * free port, or uses DATABASE_URL's), builds the template, passes both to the test processes in
+ * environment variables, runs the files, and drops the template and stops the server afterwards, also
+ * on Ctrl-C. A file run directly with `node --import tsx --test` makes its own server instead.
+ *
+ * Each file runs in a process of its own, several at a time; its report is printed whole when it ends,
+ * so reports never interleave. A file that runs longer than FILE_TIMEOUT_MS is stopped and fails:
+ * Node 20 has no per-test default timeout for a file run in its own process (`--test-timeout` bounds
+ * only what `node --test` itself runs, which is each whole file), so the bound is per file.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../src/config.ts';
+import {
+  createTemplate, dropDatabase, startTestServer, TEST_ADMIN_URL_VARIABLE, TEST_TEMPLATE_VARIABLE,
+} from './helpers/cluster.ts';
+
+/**
+ * Files at a time. A test spends most of its time waiting on PostgreSQL, sockets and child processes,
+ * so a few more files than cores keeps the cores busy.
+ */
+const CONCURRENCY = Number(process.env.TEST_CONCURRENCY) || availableParallelism() + 1;
+/** A file still running after this is stopped and fails, instead of holding up the run. */
+const FILE_TIMEOUT_MS = 5 * 60_000;
+/** Started first, so that the longest files do not run alone at the end; the rest follow by name. */
+const LONGEST_FIRST = ['realtime-faults', 'outage', 'realtime-instances', 'shutdown', 'operations', 'embedded'];
+/**
+ * Run alone, after the others: the bench smoke run loads the machine on purpose (its own fsync-on
+ * cluster, bursts of bookings, hundreds of sockets) and checks that nothing was refused or missed, which
+ * other files running beside it would turn into timeouts on both sides.
+ */
+const ALONE = ['bench-smoke'];
+
+function testFiles(): string[] {
+  const inFolder = (folder: string) => readdirSync(path.join(PROJECT_ROOT, folder))
+    .filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${folder}/${f}`);
+  const rank = (file: string) => {
+    const i = LONGEST_FIRST.indexOf(path.basename(file, '.test.ts'));
+    return i === -1 ? LONGEST_FIRST.length : i;
+  };
+  return [...inFolder('test'), ...inFolder('test/unit')].sort((a, b) => rank(a) - rank(b));
+}
+
+const runsAlone = (file: string) => ALONE.includes(path.basename(file, '.test.ts'));
+
+interface FileResult { file: string; ok: boolean; counts: Record<string, number>; seconds: number }
+
+const COUNTED = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'];
+
+function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', file], {
+    cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, FILE_TIMEOUT_MS);
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  return new Promise((resolve) => child.once('close', (status) => {
+    clearTimeout(timer);
+    if (timedOut) output += `\n✖ stopped: still running after ${FILE_TIMEOUT_MS / 1000} s\n`;
+    const counts = Object.fromEntries(COUNTED.map((name) => [name, Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0)]));
+    const ok = status === 0 && !timedOut && counts.tests! > 0;
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`\n${ok ? '✔' : '✖'} ${file} (${seconds.toFixed(1)} s)\n${output.trimEnd()}\n`);
+    resolve({ file, ok, counts, seconds });
+  }));
+}
+
+async function runAll(files: string[], env: NodeJS.ProcessEnv): Promise<FileResult[]> {
+  const queue = files.filter((f) => !runsAlone(f));
+  const results: FileResult[] = [];
+  const worker = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) results.push(await runFile(file, env));
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  for (const file of files.filter(runsAlone)) results.push(await runFile(file, env));
+  return results;
+}
+
+async function main(): Promise<boolean> {
+  const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles();
+  const started = Date.now();
+  const server = await startTestServer();
+  let template: string | undefined;
+  let stopping = false;
+  const cleanUp = async () => {
+    if (template) await dropDatabase(server.adminUrl, template).catch(() => {});
+    await server.stop();
+  };
+  // Ctrl-C reaches the test processes too (same process group); they end, then this cleans up.
+  process.on('SIGINT', () => { stopping = true; });
+  process.on('SIGTERM', () => { stopping = true; });
+  try {
+    template = await createTemplate(server.adminUrl);
+    const results = await runAll(files, {
+      ...process.env, NODE_ENV: 'test', [TEST_ADMIN_URL_VARIABLE]: server.adminUrl, [TEST_TEMPLATE_VARIABLE]: template,
+    });
+    const total = (name: string) => results.reduce((sum, r) => sum + (r.counts[name] ?? 0), 0);
+    const failed = results.filter((r) => !r.ok);
+    process.stdout.write(`\n# ${files.length} files, ${CONCURRENCY} at a time, ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+      + `# ${COUNTED.map((name) => `${name} ${total(name)}`).join(', ')}\n`
+      + (failed.length ? `# failed: ${failed.map((r) => r.file).join(', ')}\n` : '')
+      // The plain closing line CI reads: tests of files that failed without a count (a crash) count too.
+      + `${total('pass')} passed, ${total('fail') + total('cancelled') + failed.filter((r) => !r.counts.fail).length} failed\n`);
+    return failed.length === 0 && !stopping;
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().then((ok) => process.exit(ok ? 0 : 1), (e: unknown) => {
+  process.stderr.write(`the test run could not start: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});
