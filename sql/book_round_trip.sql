@@ -9,8 +9,10 @@
 --                            detail {"leg","flightNumber","date","seat","availableSeats":[...]}
 --   BJ002 flight not found  'Flight BKJT123 on 07/04/2025 not found'   detail {"leg","flightNumber","date"}
 --   BJ003 user not found    'User 42 not found'                         detail {"userId"}
---   BJ004 invalid request   e.g. 'inbound_date 2025-04-06 is before outbound_date 2025-04-07'
+--   BJ004 invalid request   e.g. 'inbound_date 2025-04-06 is before outbound_date 2025-04-07', or a seat
+--                            beyond the flight's capacity ('outbound_seat 9 is not between 1 and 8')
 --                            detail {"field"}
+--   BJ015 flight cancelled  'Flight BKJT123 on 07/04/2025 is cancelled'  detail {"leg","flightNumber","date"}
 --
 -- How the race is settled: the two flight rows are locked (FOR NO KEY UPDATE) in id order, so two
 -- bookings of one flight run one after the other and an A->B round trip never deadlocks with a B->A
@@ -45,12 +47,12 @@ begin
     raise exception using errcode = 'BJ004', message = 'every argument of book_round_trip is required',
       detail = json_build_object('field', null)::text;
   end if;
-  if outbound_seat not between 1 and 8 then
-    raise exception using errcode = 'BJ004', message = format('outbound_seat %s is not between 1 and 8', outbound_seat),
+  if outbound_seat not between 1 and 100 then
+    raise exception using errcode = 'BJ004', message = format('outbound_seat %s is not between 1 and 100', outbound_seat),
       detail = json_build_object('field', 'outboundSeat')::text;
   end if;
-  if inbound_seat not between 1 and 8 then
-    raise exception using errcode = 'BJ004', message = format('inbound_seat %s is not between 1 and 8', inbound_seat),
+  if inbound_seat not between 1 and 100 then
+    raise exception using errcode = 'BJ004', message = format('inbound_seat %s is not between 1 and 100', inbound_seat),
       detail = json_build_object('field', 'inboundSeat')::text;
   end if;
   if inbound_date < outbound_date then
@@ -84,6 +86,24 @@ begin
    where f.flight_number = inbound_flight_number and f.flight_date = inbound_date;
   if not found then
     perform raise_flight_not_found('inbound', inbound_flight_number, inbound_date);
+  end if;
+
+  -- A cancelled flight is sold no more; a seat exists up to the flight's capacity (8 on the standard jet).
+  if v_outbound.status = 'cancelled' then
+    perform raise_flight_cancelled('outbound', v_outbound);
+  end if;
+  if v_inbound.status = 'cancelled' then
+    perform raise_flight_cancelled('inbound', v_inbound);
+  end if;
+  if outbound_seat > v_outbound.total_seats then
+    raise exception using errcode = 'BJ004',
+      message = format('outbound_seat %s is not between 1 and %s', outbound_seat, v_outbound.total_seats),
+      detail = json_build_object('field', 'outboundSeat')::text;
+  end if;
+  if inbound_seat > v_inbound.total_seats then
+    raise exception using errcode = 'BJ004',
+      message = format('inbound_seat %s is not between 1 and %s', inbound_seat, v_inbound.total_seats),
+      detail = json_build_object('field', 'inboundSeat')::text;
   end if;
 
   -- Outbound first: when both legs conflict, the error names the outbound leg.

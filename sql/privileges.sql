@@ -4,8 +4,10 @@
 -- the embedded database). It may:
 --   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
---     book_round_trips, cancel_booking, purge_expired_idempotency_keys;
---   - read what it serves: flights, seats, bookings, the itineraries view, and users' ids (not names);
+--     book_round_trips, cancel_booking, purge_expired_idempotency_keys, and flight management (create_flight,
+--     create_flights, change_flight_times, cancel_flight; admin-only in the API when AUTH_MODE=jwt);
+--   - read what it serves: flights, airports, seats, bookings, the itineraries and flight_schedule views, and
+--     users' ids (not names);
 --   - execute the account functions (sql/accounts.sql), also `security definer`: register_account, login,
 --     refresh_session, logout;
 --   - LISTEN and NOTIFY (allowed to every role).
@@ -23,7 +25,12 @@ revoke execute on function
   register_account(text, text, text, text),
   login(text, text, interval),
   refresh_session(text),
-  logout(text)
+  logout(text),
+  create_flight(text, date, text, text, timestamptz, timestamptz, numeric, integer),
+  create_flights(jsonb),
+  change_flight_times(text, date, timestamptz, timestamptz),
+  cancel_flight(text, date),
+  generate_demo_schedule(date, integer)
   from public;
 
 create or replace function grant_api_privileges(p_role name) returns void
@@ -32,7 +39,7 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 begin
   execute format('grant usage on schema public to %I', p_role);
-  execute format('grant select on flights, seats, bookings, itineraries to %I', p_role);
+  execute format('grant select on flights, seats, bookings, itineraries, airports, flight_schedule to %I', p_role);
   execute format('grant select (id) on users to %I', p_role);
   execute format($grant$grant execute on function
       book_round_trip(text, date, integer, text, date, integer, integer),
@@ -44,7 +51,12 @@ begin
       register_account(text, text, text, text),
       login(text, text, interval),
       refresh_session(text),
-      logout(text)
+      logout(text),
+      local_time_text(timestamptz, text),
+      create_flight(text, date, text, text, timestamptz, timestamptz, numeric, integer),
+      create_flights(jsonb),
+      change_flight_times(text, date, timestamptz, timestamptz),
+      cancel_flight(text, date)
     to %I$grant$, p_role);
 end;
 $$;

@@ -14,7 +14,7 @@ import { checkRoundTrip } from '../domain/bookingRules.ts';
 import { callerOf, forbidden, mayActFor } from './access.ts';
 import { ApiError, apiErrorFromSqlState, refusedOutcome, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
-import { bookingBody, bookingNotFound } from './itineraries.ts';
+import { bookingBody, bookingNotFound, legBody } from './itineraries.ts';
 import { reportBookingOutcome } from './observability.ts';
 import type { BookingConfirmation, BookingRequest } from './schemas.ts';
 
@@ -78,11 +78,14 @@ export function bookingRoutes(db: Db, queue: BookingQueue): Router {
       replayed,
     });
 
+    // The legs with their routes and times, as the booking now stands (one more read, after the commit).
+    const itinerary = await findItinerary(db, booked.bookingId).catch(rethrowFromDatabase);
+    if (!itinerary) throw bookingNotFound(booked.bookingId); // bookings are never deleted
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,
       status: booked.status,
-      outbound: { flightNumber: request.outboundFlightNumber, date: request.outboundDate, seat: request.outboundSeat },
-      inbound: { flightNumber: request.inboundFlightNumber, date: request.inboundDate, seat: request.inboundSeat },
+      outbound: legBody(itinerary.outbound),
+      inbound: legBody(itinerary.inbound),
     };
     res.status(201).location(`/api/bookings/${booked.bookingId}`).json(body);
   });

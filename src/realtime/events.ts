@@ -10,7 +10,7 @@ import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 /** The Socket.IO namespaces; every event works the same on each. */
 export const NAMESPACES = ['/', '/flights'] as const;
 
-const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 }); // up to the flight's capacity (8 on the standard jet)
 const SeatList = Type.Array(SeatNumber);
 const WireDate = Type.String({ pattern: WIRE_DATE_PATTERN });
 const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN });
@@ -76,5 +76,22 @@ export type RelayStatus = Static<typeof RelayStatus>;
 export const ServerShutdown = Type.Object({ reason: Type.String(), reconnect: Type.Boolean() });
 export type ServerShutdown = Static<typeof ServerShutdown>;
 
+/**
+ * The `user_notifications` NOTIFY payload (sql/flights.sql): an event for one user's sockets, emitted to
+ * Socket.IO room `user:<id>` (`booking_cancelled` when a flight cancellation cancelled their booking,
+ * `flight_times_changed` when a flight of theirs moved).
+ */
+export const UserNotification = Type.Object({
+  userId: Type.Integer({ minimum: 1 }),
+  event: Type.Union([Type.Literal('booking_cancelled'), Type.Literal('flight_times_changed')]),
+  payload: Type.Object({}, { additionalProperties: true }),
+});
+export type UserNotification = Static<typeof UserNotification>;
+
+/** client -> server `watch_user` (open mode only): join the room of a user's notifications. */
+export const UserRef = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+export const checkUserNotification = TypeCompiler.Compile(UserNotification);
+export const checkUserRef = TypeCompiler.Compile(UserRef);
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);
