@@ -2,11 +2,15 @@
  * Flight management over real HTTP and from SQL: create one flight or a batch, change times, cancel.
  * Cancelling a flight with live subscribers and bookings: no seat of a cancelled booking stays taken,
  * every subscriber's last view equals the database, and each booking's owner hears of it on their socket.
+ * With identity on (AUTH_MODE=jwt), only admins manage flights, and signed-in sockets hear of their own bookings.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { SeatMapClient } from '../src/client/seatMapClient.ts';
-import { SPEC_EXAMPLE, postBooking, query, sqlError } from './helpers/api.ts';
+import type { RunningServer } from '../src/server.ts';
+import { SPEC_EXAMPLE, postBooking, query, sqlError, startApi } from './helpers/api.ts';
+import { accessToken, bearer, jwtAuth } from './helpers/auth.ts';
+import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 import { assertValidationError, callApi } from './helpers/contract.ts';
 import { freshApiPerTest } from './helpers/setup.ts';
 import { allMatchDatabase, connectSocket, untilClients, waitForEvent } from './helpers/sockets.ts';
@@ -166,6 +170,78 @@ describe('POST /api/flights/cancellation', () => {
     } finally {
       for (const client of clients) client.close();
       for (const owner of owners) owner.close();
+    }
+  });
+});
+
+describe('who may manage flights (AUTH_MODE=jwt)', () => {
+  let cluster: TestCluster;
+  let url: string;
+  let api: RunningServer;
+  before(async () => { cluster = await startTestCluster(); });
+  beforeEach(async () => {
+    url = await cluster.freshDatabase();
+    api = await startApi(url, {}, { auth: jwtAuth() });
+  });
+  afterEach(async () => { await api.close(); });
+  after(async () => { await cluster.stop(); });
+
+  const OPERATIONS = [
+    ['POST', '/api/flights', NEW_FLIGHT, 201],
+    ['POST', '/api/flights/batch', { flights: [{ ...NEW_FLIGHT, flightNumber: 'BJ501' }] }, 201],
+    ['PATCH', '/api/flights/times', {
+      flightNumber: 'BKJT123', date: '07/04/2025', departureTime: '2025-04-07T17:30:00Z', arrivalTime: '2025-04-07T19:00:00Z',
+    }, 200],
+    ['POST', '/api/flights/cancellation', { flightNumber: 'BKJT789', date: '12/04/2025' }, 200],
+  ] as const;
+
+  /** What management can change: the flights, their times and status, and the seats. */
+  const flightState = async () => query(url, `select flight_number, flight_date::text, departure_at::text, status,
+    (select count(*)::int from seats s where s.flight_id = f.id) as taken from flights f order by id`);
+
+  it('no token is 401 and a customer 403, changing nothing; an admin does each', async () => {
+    const before = await flightState();
+    const customer = bearer(await accessToken(1));
+    for (const [method, path, body] of OPERATIONS) {
+      const anonymous = await callApi(api.url, method, path, { body });
+      assert.equal(anonymous.status, 401, `${method} ${path}: ${JSON.stringify(anonymous.body)}`);
+      assert.equal(anonymous.body.error, 'unauthorized');
+      const refused = await callApi(api.url, method, path, { body, headers: customer });
+      assert.equal(refused.status, 403, `${method} ${path}: ${JSON.stringify(refused.body)}`);
+      assert.deepEqual(refused.body, { error: 'forbidden', message: 'Only an admin may manage flights' });
+    }
+    assert.deepEqual(await flightState(), before);
+
+    const admin = bearer(await accessToken(3, { role: 'admin' }));
+    for (const [method, path, body, status] of OPERATIONS) {
+      const done = await callApi(api.url, method, path, { body, headers: admin });
+      assert.equal(done.status, status, `${method} ${path}: ${JSON.stringify(done.body)}`);
+    }
+    const [{ n }] = await query(url, `select count(*)::int as n from flights where flight_number in ('BJ500', 'BJ501')
+      or (flight_number = 'BKJT789' and status = 'cancelled')`);
+    assert.equal(n, 3);
+  });
+
+  it('a signed-in socket hears of its own cancelled booking unasked; watch_user is not an event', async () => {
+    const owner = await connectSocket(api.url, '/', { token: await accessToken(1) });
+    const other = await connectSocket(api.url, '/', { token: await accessToken(2) });
+    try {
+      // Asking for user 1's room does nothing with identity on: it is not an event here.
+      other.socket.emit('watch_user', { userId: 1 });
+      const booked = await callApi(api.url, 'POST', '/api/flight/booking', { body: SPEC_EXAMPLE, headers: bearer(await accessToken(1)) });
+      assert.equal(booked.status, 201, JSON.stringify(booked.body));
+      const cancelled = await callApi(api.url, 'POST', '/api/flights/cancellation', {
+        body: { flightNumber: 'BKJT234', date: '08/04/2025' }, headers: bearer(await accessToken(3, { role: 'admin' })),
+      });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      const told = await waitForEvent(owner, 'booking_cancelled');
+      assert.deepEqual([told.bookingId, told.reason], [booked.body.bookingId, 'flight_cancelled']);
+      // The server emitted to user 1's room before it answers this subscribe on the other socket, in order.
+      await other.socket.emitWithAck('subscribe', { flightNumber: 'BKJT123', date: '07/04/2025' });
+      assert.ok(!other.events.some((e) => e.name === 'booking_cancelled'), 'another user heard of the booking');
+    } finally {
+      owner.close();
+      other.close();
     }
   });
 });
