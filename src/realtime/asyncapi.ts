@@ -11,7 +11,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { BookingConfirmed, BookingFailed } from '../channels/bookingResults.ts';
 import {
-  FlightRef, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown, SocketError, UnsubscribeAck,
+  BookingCancelled, FlightRef, FlightTimesChanged, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown,
+  SocketError, UnsubscribeAck, UserRef,
 } from './events.ts';
 
 /** JSON round trip drops TypeBox's symbol keys. */
@@ -71,6 +72,35 @@ const MESSAGES = {
       conflictingSeat: { flightNumber: 'BKJT123', seat: 5 }, availableSeats: [1, 2, 6, 7],
     },
   },
+  watchUser: {
+    name: 'watch_user', schema: 'UserRef',
+    summary: 'AUTH_MODE=none only: receive a user\'s booking_cancelled and flight_times_changed. With AUTH_MODE=jwt '
+      + 'this is no event: a socket connected with `auth: { token }` gets its own user\'s notices unasked',
+    example: { userId: 1 },
+  },
+  watchingUser: {
+    name: 'watch_user acknowledgement', schema: 'UnsubscribeAck',
+    summary: 'The acknowledgement of a watch_user',
+    example: { ok: true },
+  },
+  bookingCancelled: {
+    name: 'booking_cancelled', schema: 'BookingCancelled',
+    summary: 'To the booking owner\'s sockets: a flight of the booking was cancelled, so the whole booking is (both seats freed)',
+    example: {
+      bookingId: '0b6f7c1e-5d8a-4c1e-9d0f-3a2b1c4d5e6f', status: 'cancelled',
+      outbound: { ...FLIGHT, seat: 5 }, inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      reason: 'flight_cancelled', cancelledFlight: { flightNumber: 'BKJT234', date: '08/04/2025' },
+    },
+  },
+  flightTimesChanged: {
+    name: 'flight_times_changed', schema: 'FlightTimesChanged',
+    summary: 'To the booking owner\'s sockets: a flight of the booking has new departure and arrival times',
+    example: {
+      bookingId: '0b6f7c1e-5d8a-4c1e-9d0f-3a2b1c4d5e6f', status: 'confirmed',
+      outbound: { ...FLIGHT, seat: 5 }, inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      flight: { ...FLIGHT, departureTime: '2025-04-07T10:30:00-07:00', arrivalTime: '2025-04-07T12:00:00-07:00' },
+    },
+  },
   relayStatus: {
     name: 'relay_status', schema: 'RelayStatus',
     summary: 'Whether this instance relays changes live: false while its database LISTEN connection is down, '
@@ -92,8 +122,12 @@ type MessageId = keyof typeof MESSAGES;
 const RECEIVED: { message: MessageId; summary: string; replies: MessageId[] }[] = [
   { message: 'subscribe', summary: 'A client starts watching a flight', replies: ['seatsSnapshot', 'error'] },
   { message: 'unsubscribe', summary: 'A client stops watching a flight', replies: ['unsubscribed', 'error'] },
+  { message: 'watchUser', summary: 'AUTH_MODE=none: a client asks for a user\'s notices', replies: ['watchingUser', 'error'] },
 ];
-const SENT: MessageId[] = ['seatsSnapshot', 'seatsUpdated', 'error', 'bookingConfirmed', 'bookingFailed', 'relayStatus', 'serverShutdown'];
+const SENT: MessageId[] = [
+  'seatsSnapshot', 'seatsUpdated', 'error', 'bookingConfirmed', 'bookingFailed', 'bookingCancelled', 'flightTimesChanged',
+  'relayStatus', 'serverShutdown',
+];
 
 const channelId = (namespace: string) => (namespace === '/' ? 'root' : namespace.slice(1));
 
@@ -158,6 +192,9 @@ export function buildAsyncApiDocument() {
         UnsubscribeAck: plain(UnsubscribeAck),
         BookingConfirmed: plain(BookingConfirmed),
         BookingFailed: plain(BookingFailed),
+        UserRef: plain(UserRef),
+        BookingCancelled: plain(BookingCancelled),
+        FlightTimesChanged: plain(FlightTimesChanged),
         RelayStatus: plain(RelayStatus),
         ServerShutdown: plain(ServerShutdown),
       },

@@ -88,7 +88,34 @@ export const UserNotification = Type.Object({
 });
 export type UserNotification = Static<typeof UserNotification>;
 
-/** client -> server `watch_user` (open mode only): join the room of a user's notifications. */
+/** A booking's leg as a notification names it. */
+const LegSeat = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: SeatNumber });
+const BookingNotice = {
+  bookingId: Type.String({ format: 'uuid' }),
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+  outbound: LegSeat,
+  inbound: LegSeat,
+};
+
+/** server -> client `booking_cancelled`, to the owner's sockets: a flight cancellation cancelled the booking. */
+export const BookingCancelled = Type.Object({
+  ...BookingNotice,
+  reason: Type.Literal('flight_cancelled'),
+  cancelledFlight: FlightRef,
+});
+
+/** server -> client `flight_times_changed`, to the owner's sockets: a flight of the booking moved. */
+export const FlightTimesChanged = Type.Object({
+  ...BookingNotice,
+  flight: Type.Object({
+    flightNumber: FlightNumber,
+    date: WireDate,
+    departureTime: Type.String({ description: 'ISO 8601, local time at the origin with its offset' }),
+    arrivalTime: Type.String({ description: 'ISO 8601, local time at the destination with its offset' }),
+  }),
+});
+
+/** client -> server `watch_user` (AUTH_MODE=none only): join the room of a user's notifications. */
 export const UserRef = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 
 export const checkUserNotification = TypeCompiler.Compile(UserNotification);
