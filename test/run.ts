@@ -81,14 +81,17 @@ function runFile(file: string, env: NodeJS.ProcessEnv): Promise<FileResult> {
   }));
 }
 
+/** Set on Ctrl-C or SIGTERM: the files running end (same process group) and no new file starts. */
+let stopping = false;
+
 async function runAll(files: string[], env: NodeJS.ProcessEnv): Promise<FileResult[]> {
   const queue = files.filter((f) => !runsAlone(f));
   const results: FileResult[] = [];
   const worker = async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) results.push(await runFile(file, env));
+    for (let file = queue.shift(); file && !stopping; file = queue.shift()) results.push(await runFile(file, env));
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-  for (const file of files.filter(runsAlone)) results.push(await runFile(file, env));
+  for (const file of files.filter(runsAlone)) if (!stopping) results.push(await runFile(file, env));
   return results;
 }
 
@@ -97,7 +100,6 @@ async function main(): Promise<boolean> {
   const started = Date.now();
   const server = await startTestServer();
   let template: string | undefined;
-  let stopping = false;
   const cleanUp = async () => {
     if (template) await dropDatabase(server.adminUrl, template).catch(() => {});
     await server.stop();

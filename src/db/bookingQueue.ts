@@ -10,7 +10,7 @@
  */
 import type { BatchOutcome, BatchRequest } from './bookRoundTrips.ts';
 import { bookRoundTrips } from './bookRoundTrips.ts';
-import type { Db } from './client.ts';
+import { type Db, RETRIED_SQLSTATES } from './client.ts';
 import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './sizes.ts';
 
 export interface BookingQueueOptions {
@@ -25,6 +25,8 @@ export interface BookingQueueOptions {
 
 interface Waiting {
   request: BatchRequest;
+  /** Set once the request lost a race (40001/40P01) and went back into the queue: it goes back only once. */
+  retried?: boolean;
   resolve: (outcome: BatchOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -88,7 +90,20 @@ export class BookingQueue {
     this.options.onBatch?.(batch.length);
     try {
       const outcomes = await bookRoundTrips(this.db, batch.map((item) => item.request));
-      batch.forEach((item, i) => item.resolve(outcomes[i]!));
+      const again: Waiting[] = [];
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        // A request that lost a race inside PostgreSQL (serialization failure, deadlock) was rolled back
+        // alone in its subtransaction; like a lone statement in the pool, it is tried once more before the
+        // client hears 503. It goes to the front: it has waited longest.
+        if ('refused' in outcome && RETRIED_SQLSTATES.has(outcome.refused.code) && !item.retried) {
+          item.retried = true;
+          again.push(item);
+        } else {
+          item.resolve(outcome);
+        }
+      });
+      this.waiting.unshift(...again);
     } catch (e) {
       for (const item of batch) item.reject(e);
     } finally {
