@@ -317,7 +317,22 @@ $$;
 --   - every seat on the flight goes (seed-data passengers without a booking included), in one DELETE with
 --     the other legs' seats, so the seat trigger sends one seats_updated per affected flight;
 --   - each affected booking's owner gets `booking_cancelled` on channel user_notifications.
--- Locks: the flight and the other flights of its bookings, lowest id first, as a booking locks them, so a
+-- The other flight of every confirmed booking and active hold that uses flight p_flight_id.
+create or replace function flight_partners(p_flight_id integer) returns integer[]
+language sql stable
+set search_path = pg_catalog, public, pg_temp
+as $$
+  select coalesce(array_agg(distinct p.id), '{}') from (
+    select case when b.outbound_flight_id = p_flight_id then b.inbound_flight_id else b.outbound_flight_id end as id
+      from bookings b
+     where b.status = 'confirmed' and p_flight_id in (b.outbound_flight_id, b.inbound_flight_id)
+    union all
+    select case when h.outbound_flight_id = p_flight_id then h.inbound_flight_id else h.outbound_flight_id end
+      from seat_holds h
+     where h.status = 'active' and p_flight_id in (h.outbound_flight_id, h.inbound_flight_id)) p;
+$$;
+
+-- Locks: the flight and the other flights of its bookings and holds, lowest id first, as a booking locks them, so a
 -- cancellation queues with bookings instead of deadlocking. A booking of the flight that commits between
 -- the read of the partners and the lock can add a partner, locked after the others (rare; the worst case
 -- is a deadlock error, which rolls back and is safe to retry).
@@ -332,6 +347,7 @@ declare
   v_flight flights;
   v_partners integer[];
   v_bookings uuid[];
+  v_holds uuid[];
   v_released integer;
 begin
   if cancel_flight.flight_number is null then perform raise_invalid('flightNumber', 'flight_number is required'); end if;
@@ -343,17 +359,11 @@ begin
     perform raise_flight_not_found(null, cancel_flight.flight_number, cancel_flight.flight_date);
   end if;
 
-  select array_agg(distinct p.id) into v_partners from (
-    select case when b.outbound_flight_id = v_flight.id then b.inbound_flight_id else b.outbound_flight_id end as id
-      from bookings b
-     where b.status = 'confirmed' and v_flight.id in (b.outbound_flight_id, b.inbound_flight_id)) p;
+  v_partners := flight_partners(v_flight.id);
   perform 1 from flights f where f.id = v_flight.id or f.id = any(v_partners) order by f.id for no key update;
-  -- Bookings that committed before our lock, with partners we did not lock yet.
+  -- Bookings and holds that committed before our lock, with partners we did not lock yet.
   perform 1 from flights f
-   where f.id in (select case when b.outbound_flight_id = v_flight.id then b.inbound_flight_id else b.outbound_flight_id end
-                    from bookings b
-                   where b.status = 'confirmed' and v_flight.id in (b.outbound_flight_id, b.inbound_flight_id))
-     and not (f.id = any(coalesce(v_partners, '{}')))
+   where f.id = any(flight_partners(v_flight.id)) and not (f.id = any(v_partners))
    order by f.id
      for no key update;
 
@@ -371,8 +381,17 @@ begin
   select array_agg(c.id) into v_bookings from cancelled c;
   v_bookings := coalesce(v_bookings, '{}');
 
+  -- Active holds on the flight end too (released: confirming one answers BJ023), their seats on the
+  -- other flight freed with the rest.
+  with ended as (
+    update seat_holds h set status = 'released', ended_at = clock_timestamp()
+     where h.status = 'active' and v_flight.id in (h.outbound_flight_id, h.inbound_flight_id)
+    returning h.id
+  )
+  select coalesce(array_agg(e.id), '{}') into v_holds from ended e;
+
   -- One statement for every seat: the notify trigger sends one seats_updated per flight.
-  delete from seats s where s.flight_id = v_flight.id or s.booking_id = any(v_bookings);
+  delete from seats s where s.flight_id = v_flight.id or s.booking_id = any(v_bookings) or s.hold_id = any(v_holds);
   get diagnostics v_released = row_count;
 
   perform notify_booking_owners('booking_cancelled', v_bookings, jsonb_build_object(

@@ -8,6 +8,7 @@ import { type Config, ConfigError } from './config.ts';
 import { log } from './log.ts';
 import { loadDemoDataIfWanted, provisionDatabase, type ProvisionedDatabase } from './provision/database.ts';
 import { EmbeddedStartError } from './provision/embedded.ts';
+import { readNotificationKey } from './provision/notificationKey.ts';
 import { SeedError } from './provision/seed.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -45,16 +46,38 @@ export async function bootDatabase(config: Config, purpose: 'setup' | 'serve'): 
   return database;
 }
 
+/**
+ * The seat-notification signing key: the operator's NOTIFICATION_SIGNING_KEY (stored by the owner's step),
+ * else the database's own, read through the owner. An instance with neither cannot tell real seat changes
+ * from forged ones, so it does not start.
+ */
+async function notificationKeyOf(config: Config, database: ProvisionedDatabase): Promise<Buffer> {
+  if (config.notificationSigningKey) return config.notificationSigningKey;
+  if (database.ownerUrl) return readNotificationKey(database.ownerUrl);
+  throw new ConfigError('NOTIFICATION_SIGNING_KEY is required when the API is given only its own role (DATABASE_URL without '
+    + 'MIGRATION_DATABASE_URL): the same value the setup step (npm run db:migrate) was given');
+}
+
 /** One API instance on the database, as configured (identity: auth/settings.ts). */
 export async function bootServer(config: Config, database: ProvisionedDatabase): Promise<RunningServer> {
   const server = await startServer({
     databaseUrl: database.apiUrl,
+    notificationKey: await notificationKeyOf(config, database),
     port: config.port,
     maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     booking: config.booking,
     logger: log,
-    app: { corsOrigins: config.corsOrigins, bookingsPerMinute: config.bookingsPerMinute, trustProxy: config.trustProxy },
+    readStatementTimeoutMs: config.readStatementTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    app: {
+      corsOrigins: config.corsOrigins,
+      bookingsPerMinute: config.bookingsPerMinute,
+      readsPerMinute: config.readsPerMinute,
+      cancellationsPerMinute: config.cancellationsPerMinute,
+      trustProxy: config.trustProxy,
+      holdTtlSeconds: config.holdTtlSeconds,
+    },
     auth: await identitySettings(config, database),
     metrics: { port: config.metricsPort, token: config.metricsToken },
   });

@@ -2,12 +2,13 @@
  * Configuration, from environment variables only, checked at start. A bad value stops the process
  * with a message that names the variable and what is wrong with it.
  */
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BOOKING_BATCH_LIMIT, DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS, DEFAULT_POOL_SIZE } from './db/sizes.ts';
 import { type AuthConfig, authConfigFrom } from './auth/config.ts';
 import { LOG_LEVELS } from './log.ts';
+import proxyaddr from 'proxy-addr';
+import type { TrustProxy } from './auth/clientIp.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,15 +44,29 @@ export interface Config {
   logLevel: string;
   /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight. Default 10000. */
   shutdownTimeoutMs: number;
-  /** RATE_LIMIT_BOOKINGS_PER_MINUTE: booking requests per client IP a minute; 0 turns it off. Default 60. */
+  /** RATE_LIMIT_BOOKINGS_PER_MINUTE: booking requests per client a minute; 0 turns it off. Default 60. */
   bookingsPerMinute: number;
+  /** RATE_LIMIT_READS_PER_MINUTE: GET /api/... requests per client a minute; 0 turns it off. Default 600. */
+  readsPerMinute: number;
+  /** RATE_LIMIT_CANCELLATIONS_PER_MINUTE: cancellations per client a minute; 0 turns it off. Default 30. */
+  cancellationsPerMinute: number;
+  /** READ_STATEMENT_TIMEOUT_MS: how long one read query (lists, seat maps, snapshots) may run. Default 2000. */
+  readStatementTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS: the longest a client may take to send a whole request, headers and body. Default 30000. */
+  requestTimeoutMs: number;
   /** WS_MAX_CONNECTIONS_PER_IP: Socket.IO connections per client IP per instance; 0 turns it off. Default 100. */
   maxConnectionsPerIp: number;
   /**
-   * TRUST_PROXY: behind a load balancer, which hops to trust for the client IP (Express `trust proxy`):
-   * `true`, a hop count, or addresses/`loopback`. Default off.
+   * TRUST_PROXY: behind a load balancer, which proxies to trust for the client IP (Express `trust proxy`):
+   * a hop count, or proxy addresses (IPs, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`). Default 0: none.
    */
-  trustProxy: boolean | number | string;
+  trustProxy: TrustProxy;
+  /**
+   * NOTIFICATION_SIGNING_KEY: base64 of at least 32 random bytes (`openssl rand -base64 48`), the key seat
+   * notifications are signed with. Needed by an API instance given only its own role; the owner's step
+   * (`npm run db:migrate`) stores it. Unset: the key the database made itself, read through the owner.
+   */
+  notificationSigningKey: Buffer | undefined;
   /**
    * BOOKING_BATCH_MAX: bookings that may share one transaction (1..30; 1 turns batching off). Default 16.
    * BOOKING_CONNECTIONS: booking transactions running at once (1 or more, at most the pool). Default 4.
@@ -63,6 +78,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** METRICS_TOKEN: /metrics on PORT needs `Authorization: Bearer <token>`. Default unset. */
   metricsToken: string | undefined;
+  /** HOLD_TTL_SECONDS: how long a hold keeps its seats (1 to 86400). Default 300. */
+  holdTtlSeconds: number;
 }
 
 export { ConfigError } from './configError.ts';
@@ -82,8 +99,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevelFrom(env),
     shutdownTimeoutMs: wholeNumberFrom(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     bookingsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_BOOKINGS_PER_MINUTE', 60),
+    readsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_READS_PER_MINUTE', 600),
+    cancellationsPerMinute: wholeNumberFrom(env, 'RATE_LIMIT_CANCELLATIONS_PER_MINUTE', 30),
+    readStatementTimeoutMs: positiveIntegerFrom(env, 'READ_STATEMENT_TIMEOUT_MS', 2_000),
+    requestTimeoutMs: positiveIntegerFrom(env, 'REQUEST_TIMEOUT_MS', 30_000),
     maxConnectionsPerIp: wholeNumberFrom(env, 'WS_MAX_CONNECTIONS_PER_IP', 100),
     trustProxy: trustProxyFrom(env),
+    notificationSigningKey: notificationSigningKeyFrom(env),
     booking: {
       maxBatch: integerBetween(env, 'BOOKING_BATCH_MAX', DEFAULT_BOOKING_BATCH_MAX, 1, BOOKING_BATCH_LIMIT),
       connections: integerBetween(env, 'BOOKING_CONNECTIONS', DEFAULT_BOOKING_CONNECTIONS, 1, DEFAULT_POOL_SIZE),
@@ -91,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: authConfigFrom(env),
     metricsPort: env.METRICS_PORT ? portFrom(env, 'METRICS_PORT', 0) : undefined,
     metricsToken: metricsTokenFrom(env),
+    holdTtlSeconds: holdTtlFrom(env),
   };
 }
 
@@ -99,6 +122,16 @@ function metricsTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return raw;
+}
+
+function notificationSigningKeyFrom(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const raw = env.NOTIFICATION_SIGNING_KEY?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || key.length < 32) {
+    throw new ConfigError('NOTIFICATION_SIGNING_KEY must be base64 of at least 32 random bytes (openssl rand -base64 48)');
+  }
+  return key;
 }
 
 function logLevelFrom(env: NodeJS.ProcessEnv): string {
@@ -122,19 +155,37 @@ function wholeNumberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return Number(raw);
 }
 
-function trustProxyFrom(env: NodeJS.ProcessEnv): boolean | number | string {
+function holdTtlFrom(env: NodeJS.ProcessEnv): number {
+  const seconds = positiveIntegerFrom(env, 'HOLD_TTL_SECONDS', 300);
+  if (seconds > 86_400) throw new ConfigError(`HOLD_TTL_SECONDS="${env.HOLD_TTL_SECONDS}" is more than a day (86400)`);
+  return seconds;
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * A hop count, or a comma-separated list of proxy addresses, each checked by proxy-addr itself. `true`
+ * is refused: trusting every hop lets any client choose its own address by sending X-Forwarded-For.
+ */
+function trustProxyFrom(env: NodeJS.ProcessEnv): TrustProxy {
   const raw = env.TRUST_PROXY?.trim();
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  // Addresses or subnets, or Express's named ranges; anything else would only fail later, inside Express.
-  const isAddress = (entry: string) => {
-    const [address = '', prefix, extra] = entry.split('/');
-    return ['loopback', 'linklocal', 'uniquelocal'].includes(entry)
-      || (isIP(address) !== 0 && extra === undefined && (prefix === undefined || /^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0));
-  };
-  if (raw.split(',').every((entry) => isAddress(entry.trim()))) return raw;
-  throw new ConfigError(`TRUST_PROXY="${raw}" must be true, false, a hop count, or addresses such as "loopback, 10.0.0.0/8"`);
+  if (raw === undefined || raw === '' || raw === 'false') return 0;
+  const expected = 'expected a hop count such as 1, or proxy addresses such as "loopback, 10.0.0.0/8"';
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) > 32) throw new ConfigError(`TRUST_PROXY="${raw}" is more proxy hops than any deployment has (0-32)`);
+    return Number(raw);
+  }
+  if (raw === 'true') throw new ConfigError(`TRUST_PROXY=true would let any client pick its own address; ${expected}`);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (PROXY_NAMES.includes(entry)) continue;
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      throw new ConfigError(`TRUST_PROXY entry "${entry}" is not an IP address, CIDR range or ${PROXY_NAMES.join('/')}; ${expected}`);
+    }
+  }
+  return entries;
 }
 
 function integerBetween(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

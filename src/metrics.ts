@@ -7,6 +7,9 @@ import type pg from 'pg';
 
 /** The `outcome` label of the booking metrics. */
 export type BookingOutcomeLabel = 'confirmed' | 'seat_unavailable' | 'not_found' | 'invalid' | 'error';
+export type HoldOperation = 'hold' | 'confirm' | 'release';
+export type HoldOutcome = 'held' | 'confirmed' | 'released' | 'seat_unavailable' | 'expired' | 'forbidden' | 'not_found'
+  | 'conflict' | 'invalid' | 'error';
 
 export interface MetricsSources {
   pool: pg.Pool;
@@ -48,6 +51,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly holdOperations = new client.Counter({
+    name: 'blackjet_hold_operations_total',
+    help: 'Hold requests (hold, confirm, release) by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly holdDuration = new client.Histogram({
+    name: 'blackjet_hold_duration_seconds',
+    help: 'Time to answer a hold request, by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly holdsExpired = new client.Counter({
+    name: 'blackjet_holds_expired_total',
+    help: 'Holds this instance\'s sweeper ended because their time was up',
+    registers: [this.registry],
+  });
+
   readonly notificationsRelayed = new client.Counter({
     name: 'blackjet_notifications_relayed_total',
     help: 'seats_updated notifications relayed to Socket.IO rooms',
@@ -56,7 +80,8 @@ export class Metrics {
 
   readonly notificationsDropped = new client.Counter({
     name: 'blackjet_notifications_dropped_total',
-    help: 'Malformed notifications dropped by the listener',
+    help: 'Notifications dropped by the listener: malformed, or (reason="unsigned") without a valid signature',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

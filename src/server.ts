@@ -10,8 +10,10 @@ import { Tokens, type TokenSettings } from './auth/tokens.ts';
 import { ConfigError } from './config.ts';
 import { BookingQueue, type BookingQueueOptions } from './db/bookingQueue.ts';
 import { DEFAULT_BOOKING_BATCH_MAX, DEFAULT_BOOKING_CONNECTIONS } from './db/sizes.ts';
-import { createDb, createPool } from './db/client.ts';
+import { createDb, createPool, DEFAULT_READ_STATEMENT_TIMEOUT_MS, READ_POOL_SIZE } from './db/client.ts';
+import { DEFAULT_HOLD_SWEEP_MS, startHoldSweeper } from './db/holds.ts';
 import { type AppOptions, createApp } from './http/app.ts';
+import { compileTrust } from './auth/clientIp.ts';
 import { log as processLog, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { SeatGateway } from './realtime/gateway.ts';
@@ -19,6 +21,8 @@ import { SeatChangeListener } from './realtime/listener.ts';
 
 export interface ServerOptions {
   databaseUrl: string;
+  /** The key seat-change notifications are signed with (readNotificationKey, through the owner's connection). */
+  notificationKey: Buffer;
   port: number;
   host?: string;
   poolSize?: number;
@@ -28,8 +32,12 @@ export interface ServerOptions {
   /** WS_MAX_CONNECTIONS_PER_IP; 0 or unset: no limit. */
   maxConnectionsPerIp?: number;
   logger?: Logger;
-  /** CORS origins, booking rate limit, trust proxy (see AppOptions). */
-  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>;
+  /** READ_STATEMENT_TIMEOUT_MS: the read pool's statement timeout. Default 2 s. */
+  readStatementTimeoutMs?: number;
+  /** REQUEST_TIMEOUT_MS: a request (headers and body) not received within this is cut with 408. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** CORS origins, rate limits, trust proxy (see AppOptions). */
+  app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'readsPerMinute' | 'cancellationsPerMinute' | 'trustProxy' | 'holdTtlSeconds'>;
   /**
    * Identity: `{ mode: 'none' }` (the open contract) or `{ mode: 'jwt', secret, issuer, audience, jwks? }`.
    * Required: no server gets the open contract by accident.
@@ -40,7 +48,11 @@ export interface ServerOptions {
    * port; else it is open on the API's port with AUTH_MODE=none and not served with jwt.
    */
   metrics?: { port?: number; token?: string };
+  /** How often this instance runs the hold sweeper (expire_holds). Default 500 ms. */
+  holdSweepIntervalMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -66,15 +78,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = options.logger ?? processLog;
   const pool = createPool({ url: options.databaseUrl, applicationName: 'blackjet-api', max: options.poolSize });
   const db = createDb(pool);
-  const listener = new SeatChangeListener(options.databaseUrl, logger);
+  const readPool = createPool({
+    url: options.databaseUrl, applicationName: 'blackjet-api-read', max: READ_POOL_SIZE,
+    statementTimeoutMs: options.readStatementTimeoutMs ?? DEFAULT_READ_STATEMENT_TIMEOUT_MS,
+  });
+  const readDb = createDb(readPool);
+  const listener = new SeatChangeListener(options.databaseUrl, options.notificationKey, logger);
   const tokens = options.auth.mode === 'jwt' ? new Tokens(options.auth) : undefined;
   if (!tokens) logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Anyone can book, read and cancel any booking as any user (the open contract)');
   const gateway = new SeatGateway({
-    db,
+    db: readDb,
     listener,
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxConnectionsPerIp: options.maxConnectionsPerIp,
-    trustProxy: Boolean(options.app?.trustProxy),
+    trust: compileTrust(options.app?.trustProxy ?? 0),
     corsOrigins: options.app?.corsOrigins,
     tokens,
     logger,
@@ -104,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       loginsPerIpPerMinute: options.auth.loginsPerIpPerMinute,
       failedLoginsPerAccount: options.auth.failedLoginsPerAccount,
     },
+    readDb,
     isListenerConnected: () => listener.isConnected(),
   });
   // Metrics on their own port: reachable by the scraper's network only, never through the public one.
@@ -119,7 +137,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let active = 0;
   let stopping = false;
-  const httpServer = createServer((req, res) => {
+  // A client must send its whole request (headers and body) within requestTimeout, its headers within
+  // headersTimeout, or get 408 and lose the connection: a body announced and never sent holds nothing for
+  // long. Node checks these every connectionsCheckingInterval (30 s by default: too coarse for a 30 s limit).
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const httpServer = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 10_000),
+    connectionsCheckingInterval: Math.min(1_000, requestTimeout),
+  }, (req, res) => {
     active++;
     res.once('close', () => { active--; });
     if (stopping) res.setHeader('Connection', 'close'); // no more requests on this connection
@@ -131,7 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.notificationsRelayed.inc();
     metrics.relayLag.observe(Math.max(0, Date.now() - Date.parse(change.timestamp)) / 1000);
   });
-  listener.on('dropped', () => metrics.notificationsDropped.inc());
+  listener.on('dropped', (_channel, reason) => metrics.notificationsDropped.inc({ reason }));
   listener.on('resync', () => {
     metrics.listenerReconnects.inc();
     metrics.resyncs.inc();
@@ -160,12 +186,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metricsServer?.close();
     await gateway.close();
     await listener.close();
-    await pool.end();
+    await Promise.all([pool.end(), readPool.end()]);
     throw e;
   }
   const { port } = httpServer.address() as AddressInfo;
 
   const metricsUrl = metricsServer ? `http://localhost:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
+  // Every instance runs one; expire_holds() lets one of them sweep at a time. It starts once the server
+  // listens and stops before the pool closes.
+  const sweeper = startHoldSweeper(db, {
+    intervalMs: options.holdSweepIntervalMs ?? DEFAULT_HOLD_SWEEP_MS,
+    logger,
+    onExpired: (n) => metrics.holdsExpired.inc(n),
+  });
 
   return {
     url: `http://localhost:${port}`,
@@ -184,10 +217,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (active > 0) logger.warn({ requests: active }, 'shutdown: requests still running after the drain time; closing them');
       await gateway.close(); // WebSocket clients get server_shutdown, then are disconnected
       httpServer.closeAllConnections();
+      await sweeper.stop();
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
 }

@@ -150,3 +150,44 @@ describe('every operation x every caller (AUTH_MODE=jwt)', () => {
     assert.equal((await callApi(api.url, 'GET', `/api/users/${OWNER}/itineraries`, { headers: notBearer })).status, 401);
   });
 });
+
+describe('holds (AUTH_MODE=jwt): a hold is its caller\'s', () => {
+  const holdBody = {
+    outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeats: [5],
+    inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeats: [3],
+  };
+  const holdStatus = async (holdId: string) => (await query(url, 'select status from seat_holds where id = $1', [holdId]))[0].status;
+
+  it('placing: no token 401, naming another user 403, without userId the hold is the caller\'s', async () => {
+    assert.equal((await callApi(api.url, 'POST', '/api/flight/holds', { body: holdBody })).status, 401);
+    const named = await callApi(api.url, 'POST', '/api/flight/holds', { body: { ...holdBody, userId: OWNER }, headers: await headersFor('other customer') });
+    assert.equal(named.status, 403);
+    const placed = await callApi(api.url, 'POST', '/api/flight/holds', { body: holdBody, headers: await headersFor('owner') });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const [row] = await query(url, 'select user_id from seat_holds where id = $1', [placed.body.holdId]);
+    assert.equal(row.user_id, OWNER);
+    assert.equal(await query(url, 'select count(*)::int as n from seat_holds').then((r) => r[0].n), 1, 'the refused requests held nothing');
+  });
+
+  it('another customer\'s confirm and release are 404 and change nothing; the owner confirms; an admin releases any hold', async () => {
+    const placed = await callApi(api.url, 'POST', '/api/flight/holds', { body: holdBody, headers: await headersFor('owner') });
+    const { holdId } = placed.body;
+    for (const caller of ['no token', 'other customer'] as const) {
+      const confirm = await callApi(api.url, 'POST', `/api/flight/holds/${holdId}/confirm`, { body: {}, headers: await headersFor(caller) });
+      const release = await callApi(api.url, 'DELETE', `/api/flight/holds/${holdId}`, { headers: await headersFor(caller) });
+      const expected = caller === 'no token' ? 401 : 404;
+      assert.deepEqual([confirm.status, release.status], [expected, expected], `${caller}: ${JSON.stringify([confirm.body, release.body])}`);
+      if (expected === 404) assert.equal(confirm.body.error, 'hold_not_found');
+    }
+    assert.equal(await holdStatus(holdId), 'active');
+    const confirmed = await callApi(api.url, 'POST', `/api/flight/holds/${holdId}/confirm`, { body: {}, headers: await headersFor('owner') });
+    assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+    const [booking] = await query(url, 'select user_id from bookings where id = $1', [confirmed.body.bookingId]);
+    assert.equal(booking.user_id, OWNER);
+
+    const second = await callApi(api.url, 'POST', '/api/flight/holds', { body: { ...holdBody, outboundSeats: [6], inboundSeats: [4] }, headers: await headersFor('owner') });
+    const released = await callApi(api.url, 'DELETE', `/api/flight/holds/${second.body.holdId}`, { headers: await headersFor('admin') });
+    assert.equal(released.status, 204);
+    assert.equal(await holdStatus(second.body.holdId), 'released');
+  });
+});

@@ -172,6 +172,23 @@ describe('POST /api/flights/cancellation', () => {
       for (const owner of owners) owner.close();
     }
   });
+
+  it('ends the active holds on the flight: their seats on both flights are freed and confirming is a 410', async () => {
+    const held = await call('POST', '/api/flight/holds', {
+      outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeats: [1, 2],
+      inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeats: [7, 8], userId: 1,
+    });
+    assert.equal(held.status, 201, JSON.stringify(held.body));
+    const cancelled = await call('POST', '/api/flights/cancellation', { flightNumber: 'BKJT234', date: '08/04/2025' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    const rows = await query(t.databaseUrl, `select h.status, (select count(*)::int from seats s where s.hold_id = h.id) as seats
+      from seat_holds h where h.id = $1`, [held.body.holdId]);
+    assert.deepEqual(rows, [{ status: 'released', seats: 0 }]);
+    const outbound = await call('GET', '/api/flights/seats?flightNumber=BKJT123&date=07/04/2025');
+    assert.deepEqual([outbound.body.heldSeats, outbound.body.availableSeats.slice(0, 2)], [[], [1, 2]]);
+    const confirmed = await call('POST', `/api/flight/holds/${held.body.holdId}/confirm`, { userId: 1 });
+    assert.deepEqual([confirmed.status, confirmed.body.error], [410, 'hold_released']);
+  });
 });
 
 describe('who may manage flights (AUTH_MODE=jwt)', () => {

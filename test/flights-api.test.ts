@@ -115,7 +115,7 @@ describe('GET /api/flights/seats', () => {
     const { status, body } = await get('/api/flights/seats?flightNumber=BKJT123&date=07/04/2025');
     assert.equal(status, 200);
     assert.deepEqual({ ...body, timestamp: undefined, version: undefined }, {
-      ...csvFlight('BKJT123', '07/04/2025', [1, 2, 5, 6, 7]), timestamp: undefined, version: undefined,
+      ...csvFlight('BKJT123', '07/04/2025', [1, 2, 5, 6, 7]), heldSeats: [], timestamp: undefined, version: undefined,
     });
     assert.match(body.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.ok(Math.abs(Date.parse(body.timestamp) - Date.now()) < 60_000);

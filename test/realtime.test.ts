@@ -45,7 +45,7 @@ describe('snapshot and updates', () => {
     for (const w of watchers) {
       const snapshot = await waitForEvent(w, 'seats_snapshot', (p) => p.flightNumber === 'BKJT123');
       assert.deepEqual({ ...snapshot, timestamp: undefined, version: undefined }, {
-        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], totalSeats: 8,
+        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], heldSeats: [], totalSeats: 8,
         timestamp: undefined, version: undefined,
         // Extra to the spec: the flight's route, local times, fare and status.
         origin: 'LAX', destination: 'SFO', originTimeZone: 'America/Los_Angeles', destinationTimeZone: 'America/Los_Angeles',

@@ -117,13 +117,13 @@ describe('loading into PostgreSQL', () => {
   it('start-up seeding only fills an empty database', async () => {
     const url = await cluster.freshDatabase();
     assert.equal(await withClient(url, (c) => seedIfEmpty(c, SEED_DIR)), null);
-    await query(url, 'truncate seats, idempotency_keys, bookings, flights, users cascade');
+    await query(url, 'truncate seats, idempotency_keys, booking_passengers, seat_holds, bookings, flights, users cascade');
     assert.deepEqual(await withClient(url, (c) => seedIfEmpty(c, SEED_DIR)), { users: 20, flights: 53, seats: 137 });
   });
 
   it('a load that fails in the database leaves nothing behind', async () => {
     const url = await cluster.freshDatabase();
-    await query(url, 'truncate seats, idempotency_keys, bookings, flights, users cascade');
+    await query(url, 'truncate seats, idempotency_keys, booking_passengers, seat_holds, bookings, flights, users cascade');
     const data = readSeedData(SEED_DIR);
     // A flight number the table's check constraint refuses, past the loader's checks: users go in first,
     // then the flights statement fails, and the transaction must take the users back out.

@@ -86,10 +86,11 @@ describe('NOTIFY seats_updated', () => {
       await query(url, BOOK, specExample);
       const [outbound, inbound, ...rest] = (await listener.drain()).sort((x, y) => x.flightNumber.localeCompare(y.flightNumber));
       assert.equal(rest.length, 0);
-      assert.deepEqual({ ...outbound, timestamp: undefined, version: undefined }, {
-        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 6, 7], lastBookedSeat: 5,
-        releasedSeat: null, timestamp: undefined, version: undefined,
+      assert.deepEqual({ ...outbound, timestamp: undefined, version: undefined, signature: undefined }, {
+        flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 6, 7], heldSeats: [], lastBookedSeat: 5,
+        releasedSeat: null, timestamp: undefined, version: undefined, signature: undefined,
       });
+      assert.match(outbound.signature, /^[0-9a-f]{64}$/);
       assert.deepEqual(inbound.availableSeats, [2, 4, 5, 7, 8]);
       assert.equal(inbound.lastBookedSeat, 3);
       assert.match(outbound.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

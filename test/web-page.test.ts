@@ -6,12 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { readNotificationKey } from '../src/provision/notificationKey.ts';
 import { query, startApi, takenSeats } from './helpers/api.ts';
 import { artifactPath, launchBrowser, pageErrors } from './helpers/browser.ts';
 import { startRestartableDatabase } from './helpers/restartable.ts';
@@ -165,13 +167,16 @@ describe('the seat-map page', () => {
     const { page, errors } = await openTrip(state.api.url);
     try {
       // Seat holds are not in the schema yet: send the change they will announce (seat 2 held), through the
-      // real channel, as the seat-change trigger sends it.
+      // real channel, signed with the owner's key as the seat-change trigger signs it (the relay drops
+      // anything unsigned).
       const [{ version }] = await query(state.databaseUrl,
         "select seats_version as version from flights where flight_number = 'BKJT123' and flight_date = '2025-04-07'");
-      await query(state.databaseUrl, 'select pg_notify($1, $2)', ['seats_updated', JSON.stringify({
+      const payload = JSON.stringify({
         flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 5, 6, 7], heldSeats: [2], lastBookedSeat: null,
         releasedSeat: null, version: Number(version) + 1, timestamp: new Date().toISOString(),
-      })]);
+      });
+      const signature = createHmac('sha256', await readNotificationKey(state.databaseUrl)).update(payload, 'utf8').digest('hex');
+      await query(state.databaseUrl, 'select pg_notify($1, $2)', ['seats_updated', `${payload.slice(0, -1)}, "signature" : "${signature}"}`]);
       await page.waitForSelector(seatSelector('outbound', 2, 'held'), { timeout: LIVE_WITHIN_MS });
       assert.equal(await page.getAttribute(seatSelector('outbound', 2), 'aria-label'), 'Seat 2, held');
       assert.equal(await page.getAttribute(seatSelector('outbound', 2), 'aria-disabled'), 'true');
@@ -194,7 +199,7 @@ describe('the seat-map page', () => {
       await page.waitForFunction(() => document.querySelector('#search-status')?.textContent === '7 flights found.');
       await page.click('button[aria-label="Return: BKJT234 on 09/04/2025"]');
       await page.waitForSelector('.leg[data-leg="inbound"] .seat-map[data-version]');
-      assert.equal(await page.textContent('.leg[data-leg="inbound"] .leg-flight'), 'BKJT234 · 09/04/2025');
+      assert.equal(await page.textContent('.leg[data-leg="inbound"] .leg-flight'), 'BKJT234 · 09/04/2025 · SFO → LAX');
       assert.equal(await page.getAttribute(seatSelector('inbound', 2), 'data-state'), 'taken');
       await page.fill('input[name="date"]', '31/02/2025');
       await page.click('#search button[type="submit"]');

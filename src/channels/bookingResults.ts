@@ -12,29 +12,54 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import type { BookingOutcome } from '../domain/bookingOutcome.ts';
-import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
+import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 export const BOOKING_RESULTS_CHANNEL = 'booking_results';
 
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 });
 const SeatRefSchema = Type.Object({
   flightNumber: Type.String({ pattern: FLIGHT_NUMBER_PATTERN }),
-  seat: Type.Integer({ minimum: 1, maximum: 8 }),
+  seat: SeatNumber,
+});
+/** A booked leg: `seats`, a party's seats on the leg in passenger order, when the request listed them. */
+const BookedLegSchema = Type.Object({
+  flightNumber: Type.String({ pattern: FLIGHT_NUMBER_PATTERN }),
+  seat: SeatNumber,
+  seats: Type.Optional(Type.Array(SeatNumber, { minItems: 1, maxItems: 4 })),
+});
+const HeldLegSchema = Type.Object({
+  flightNumber: Type.String({ pattern: FLIGHT_NUMBER_PATTERN }),
+  date: Type.String({ pattern: WIRE_DATE_PATTERN }),
+  seats: Type.Array(SeatNumber, { minItems: 1, maxItems: 4 }),
 });
 
 /** server -> one client `booking_confirmed` (a TypeBox schema: the AsyncAPI document is built from it). */
 export const BookingConfirmed = Type.Object({
   bookingId: Type.String({ format: 'uuid' }),
-  outbound: SeatRefSchema,
-  inbound: SeatRefSchema,
+  outbound: BookedLegSchema,
+  inbound: BookedLegSchema,
 });
 export type BookingConfirmed = Static<typeof BookingConfirmed>;
+
+/** server -> one client `hold_created`: the 201 body of POST /api/flight/holds. */
+export const HoldCreatedEvent = Type.Object({
+  holdId: Type.String({ format: 'uuid' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  outbound: HeldLegSchema,
+  inbound: HeldLegSchema,
+});
+export type HoldCreatedEvent = Static<typeof HoldCreatedEvent>;
+
+/** server -> one client `hold_released`: DELETE /api/flight/holds/{holdId} freed the hold's seats. */
+export const HoldReleasedEvent = Type.Object({ holdId: Type.String({ format: 'uuid' }) });
+export type HoldReleasedEvent = Static<typeof HoldReleasedEvent>;
 
 /** server -> one client `booking_failed`. */
 export const BookingFailed = Type.Object({
   reason: Type.String(),
   message: Type.String(),
   conflictingSeat: Type.Union([SeatRefSchema, Type.Null()]),
-  availableSeats: Type.Array(Type.Integer({ minimum: 1, maximum: 8 })),
+  availableSeats: Type.Array(SeatNumber),
 });
 export type BookingFailed = Static<typeof BookingFailed>;
 
@@ -43,7 +68,9 @@ export const BookingResult = Type.Object({
   socketId: Type.String({ minLength: 1, maxLength: 64 }),
   /** The booking's user: with tokens, only a socket signed in as that user gets the result. */
   userId: Type.Optional(Type.Integer()),
-  event: Type.Union([Type.Literal('booking_confirmed'), Type.Literal('booking_failed')]),
+  event: Type.Union([
+    Type.Literal('booking_confirmed'), Type.Literal('booking_failed'), Type.Literal('hold_created'), Type.Literal('hold_released'),
+  ]),
   payload: Type.Object({}, { additionalProperties: true }),
 });
 export type BookingResult = Static<typeof BookingResult>;
@@ -66,6 +93,16 @@ export function bookingResultFor(socketId: string, outcome: BookingOutcome, user
     availableSeats: outcome.availableSeats,
   };
   return { socketId, userId, event: 'booking_failed', payload: { ...payload } };
+}
+
+/** A hold placed (the 201 body of POST /api/flight/holds), for the socket of the user who placed it. */
+export function holdCreatedResult(socketId: string, hold: HoldCreatedEvent, userId?: number): BookingResult {
+  return { socketId, userId, event: 'hold_created', payload: { ...hold } };
+}
+
+export function holdReleasedResult(socketId: string, holdId: string, userId?: number): BookingResult {
+  const payload: HoldReleasedEvent = { holdId };
+  return { socketId, userId, event: 'hold_released', payload: { ...payload } };
 }
 
 export async function publishBookingResult(db: Db, result: BookingResult): Promise<void> {

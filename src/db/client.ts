@@ -13,6 +13,8 @@ export interface PoolOptions {
   url: string;
   applicationName: string;
   max?: number;
+  /** The server cancels a statement running longer than this (57014, answered 503). Default 10 s. */
+  statementTimeoutMs?: number;
 }
 
 export { DEFAULT_POOL_SIZE };
@@ -70,14 +72,21 @@ class KeepAlivePool extends pg.Pool {
   }
 }
 
-export function createPool({ url, applicationName, max = DEFAULT_POOL_SIZE }: PoolOptions): pg.Pool {
+/**
+ * The read pool: lists, seat maps and WebSocket snapshots. Small, so reads can take at most this many
+ * connections whatever clients do, and never the booking pool's.
+ */
+export const READ_POOL_SIZE = 4;
+export const DEFAULT_READ_STATEMENT_TIMEOUT_MS = 2_000;
+
+export function createPool({ url, applicationName, max = DEFAULT_POOL_SIZE, statementTimeoutMs = 10_000 }: PoolOptions): pg.Pool {
   const pool = new KeepAlivePool({
     connectionString: url,
     application_name: applicationName,
     max,
     connectionTimeoutMillis: 3_000,
-    statement_timeout: 10_000,
-    query_timeout: 15_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 5_000,
   });
   // An idle client that loses its connection emits here; the pool drops it and makes a new one later.
   pool.on('error', (err) => log.warn({ err }, 'database pool: idle connection lost'));

@@ -92,11 +92,63 @@ export const seats = pgTable('seats', {
   userId: integer('user_id').notNull().references(() => users.id),
   bookingId: uuid('booking_id'),
   bookedAt: timestamp('booked_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Set while the seat is held (not yet booked): the hold it belongs to. A seat is booked or held, never both. */
+  holdId: uuid('hold_id'),
 }, (t) => [
   primaryKey({ name: 'seats_pkey', columns: [t.flightId, t.seatNumber] }),
   foreignKey({ name: 'seats_booking_id_fkey', columns: [t.bookingId], foreignColumns: [bookings.id] }),
+  foreignKey({ name: 'seats_hold_id_fkey', columns: [t.holdId], foreignColumns: [seatHolds.id] }),
   check('seats_seat_number_range', sql`${t.seatNumber} between 1 and 100`),
+  check('seats_booked_or_held', sql`${t.bookingId} is null or ${t.holdId} is null`),
   index('seats_booking_id_idx').on(t.bookingId),
+  // Partial: plain bookings (hold_id null) pay nothing to maintain it.
+  index('seats_hold_id_idx').on(t.holdId).where(sql`hold_id is not null`),
+]);
+
+/**
+ * A hold: seats on both legs of a round trip kept for one user until `expires_at` (sql/holds.sql). While
+ * it is active its seats are rows of `seats` with `hold_id` set, so the seats primary key and the seats
+ * trigger treat them like booked ones. It ends confirmed (booking_id set, the seats now belong to the
+ * booking), released, or expired; its seats go with it. The row stays as history.
+ */
+export const seatHolds = pgTable('seat_holds', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: integer('user_id').notNull().references(() => users.id),
+  outboundFlightId: integer('outbound_flight_id').notNull().references(() => flights.id),
+  inboundFlightId: integer('inbound_flight_id').notNull().references(() => flights.id),
+  outboundSeats: smallint('outbound_seats').array().notNull(),
+  inboundSeats: smallint('inbound_seats').array().notNull(),
+  passengerNames: text('passenger_names').array(),
+  status: text('status').notNull().default('active'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  endedAt: timestamp('ended_at', { withTimezone: true }),
+  bookingId: uuid('booking_id').references(() => bookings.id),
+}, (t) => [
+  check('seat_holds_status_known', sql`${t.status} in ('active', 'confirmed', 'released', 'expired')`),
+  check('seat_holds_confirmed_has_booking', sql`(${t.status} = 'confirmed') = (${t.bookingId} is not null)`),
+  check('seat_holds_legs_differ', sql`${t.outboundFlightId} <> ${t.inboundFlightId}`),
+  check('seat_holds_party_size', sql`cardinality(${t.outboundSeats}) between 1 and 4 and cardinality(${t.inboundSeats}) = cardinality(${t.outboundSeats})`),
+  // The sweeper's query: active holds by expiry.
+  index('seat_holds_active_expires_at_idx').on(t.expiresAt).where(sql`status = 'active'`),
+  index('seat_holds_user_id_idx').on(t.userId),
+]);
+
+/**
+ * The passengers of a party booking (more than one passenger, or any passenger named): their seats on
+ * both legs and optional names. A booking of one unnamed passenger needs no row here: `bookings` holds
+ * its two seats. `bookings.outbound_seat`/`inbound_seat` are passenger 1's.
+ */
+export const bookingPassengers = pgTable('booking_passengers', {
+  bookingId: uuid('booking_id').notNull().references(() => bookings.id),
+  passenger: smallint('passenger').notNull(),
+  outboundSeat: smallint('outbound_seat').notNull(),
+  inboundSeat: smallint('inbound_seat').notNull(),
+  name: text('name'),
+}, (t) => [
+  primaryKey({ name: 'booking_passengers_pkey', columns: [t.bookingId, t.passenger] }),
+  check('booking_passengers_passenger_range', sql`${t.passenger} between 1 and 4`),
+  check('booking_passengers_name_length', sql`length(${t.name}) between 1 and 100`),
 ]);
 
 /**
@@ -113,6 +165,8 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   key: text('key').primaryKey(),
   requestFingerprint: text('request_fingerprint').notNull(),
   bookingId: uuid('booking_id').references(() => bookings.id),
+  /** A hold made under the key (POST /api/flight/holds). */
+  holdId: uuid('hold_id').references(() => seatHolds.id),
   refusalCode: text('refusal_code'),
   refusalMessage: text('refusal_message'),
   refusalDetail: text('refusal_detail'),
@@ -121,5 +175,6 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
 }, (t) => [
   check('idempotency_keys_key_length', sql`length(${t.key}) between 1 and 255`),
   check('idempotency_keys_one_outcome', sql`${t.bookingId} is null or ${t.refusalCode} is null`),
+  check('idempotency_keys_hold_or_booking', sql`${t.holdId} is null or (${t.bookingId} is null and ${t.refusalCode} is null)`),
   index('idempotency_keys_expires_at_idx').on(t.expiresAt),
 ]);

@@ -14,8 +14,9 @@ export type BookingOutcome =
   | {
     kind: 'confirmed';
     bookingId: string;
-    outbound: SeatRef;
-    inbound: SeatRef;
+    /** `seats`: a party's seats on the leg, in passenger order (`seat` is the first). */
+    outbound: SeatRef & { seats?: number[] };
+    inbound: SeatRef & { seats?: number[] };
     /** Answered from an earlier request with the same Idempotency-Key. */
     replayed: boolean;
   }

@@ -22,12 +22,15 @@ import type { Metrics } from '../metrics.ts';
 import { authenticate, unauthorized } from './access.ts';
 import { authRoutes, type AuthRouteOptions } from './auth.ts';
 import { bookingRoutes } from './booking.ts';
+import { compileTrust, type TrustProxy } from '../auth/clientIp.ts';
 import { errorHandler, methodNotAllowed, notFound } from './errors.ts';
 import { flightRoutes } from './flights.ts';
 import { healthRoutes } from './health.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
+import { integerParameters } from './integerParams.ts';
 import { itineraryRoutes } from './itineraries.ts';
-import { bookingAttempts, requestLogging } from './observability.ts';
+import { DEFAULT_HOLD_TTL_SECONDS, holdRoutes } from './holds.ts';
+import { bookingAttempts, holdAttempts, requestLogging } from './observability.ts';
 import { buildAsyncApiDocument } from '../realtime/asyncapi.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { limiter } from './rateLimits.ts';
@@ -51,10 +54,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Booking metrics, and GET /metrics. Without it there is no /metrics route. */
   metrics?: Metrics;
-  /** Booking requests per client IP per minute (RATE_LIMIT_BOOKINGS_PER_MINUTE); 0 or unset: no limit. */
+  /** Booking requests per client per minute (RATE_LIMIT_BOOKINGS_PER_MINUTE); 0 or unset: no limit. */
   bookingsPerMinute?: number;
-  /** Express `trust proxy` (TRUST_PROXY): needed behind a load balancer for the client IP. Default off. */
-  trustProxy?: boolean | number | string;
   /** The booking queue (BOOKING_BATCH_MAX, BOOKING_CONNECTIONS). Default: one with the default sizes. */
   bookingQueue?: BookingQueue;
   /**
@@ -67,6 +68,19 @@ export interface AppOptions {
    * METRICS_PORT, or not at all). Default 'open'. Needs `metrics`.
    */
   metricsAccess?: 'open' | 'off' | { token: string };
+  /** How long a hold keeps its seats (HOLD_TTL_SECONDS). Default 300. */
+  holdTtlSeconds?: number;
+  /** GET /api/... requests per client per minute (RATE_LIMIT_READS_PER_MINUTE); 0 or unset: no limit. */
+  readsPerMinute?: number;
+  /** Cancellations per client per minute (RATE_LIMIT_CANCELLATIONS_PER_MINUTE); 0 or unset: no limit. */
+  cancellationsPerMinute?: number;
+  /** Which proxies to trust for the client IP (TRUST_PROXY). Default 0: none. */
+  trustProxy?: TrustProxy;
+  /**
+   * Where reads (lists, seat maps, bookings) run: a pool of their own with a short statement timeout, so
+   * expensive reads can neither hold a booking's connection nor run for long. Default: `db`.
+   */
+  readDb?: Db;
 }
 
 const isDocumentation = (path: string) => path === '/openapi.json' || path === '/asyncapi.json' || path === '/docs'
@@ -106,7 +120,8 @@ export function createApp(db: Db, options: AppOptions): Express {
   const openApiDocument = buildOpenApiDocument({ authMode: tokens ? 'jwt' : 'none' });
   const asyncApiDocument = buildAsyncApiDocument();
   app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? false);
+  // req.ip, and so every per-client limit, follows the same rules as the Socket.IO gateway (clientIp.ts).
+  app.set('trust proxy', compileTrust(options.trustProxy ?? 0));
   app.use(requestLogging(options.logger ?? log));
   // Security headers. Swagger UI at /docs loads its own scripts and inline styles from this origin.
   // No `upgrade-insecure-requests`: opened as http://<ip>:3000/docs (no TLS in front), the browser would
@@ -139,14 +154,27 @@ export function createApp(db: Db, options: AppOptions): Express {
     });
     app.all('/metrics', methodNotAllowed('GET'));
   }
-  if (options.metrics) app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
+  if (options.metrics) {
+    app.post('/api/flight/booking', bookingAttempts(options.metrics, options.logger ?? log));
+    app.post('/api/flight/holds', holdAttempts(options.metrics, 'hold'));
+    app.post('/api/flight/holds/:holdId/confirm', holdAttempts(options.metrics, 'confirm'));
+    app.delete('/api/flight/holds/:holdId', holdAttempts(options.metrics, 'release'));
+  }
   // Who is asking, before the rate limits (which key on the user when there is one) and every route.
   app.use(authenticate(tokens));
   if (options.bookingsPerMinute) {
-    app.post('/api/flight/booking', limiter({
+    // One budget for the requests that take seats: bookings and holds.
+    app.post(['/api/flight/booking', '/api/flight/holds'], limiter({
       windowMs: 60_000,
       limit: options.bookingsPerMinute,
       message: `Too many booking requests from this client: at most ${options.bookingsPerMinute} a minute`,
+    }));
+  }
+  if (options.cancellationsPerMinute) {
+    app.delete('/api/flight/booking/:bookingId', limiter({
+      windowMs: 60_000,
+      limit: options.cancellationsPerMinute,
+      message: `Too many cancellations from this client: at most ${options.cancellationsPerMinute} a minute`,
     }));
   }
 
@@ -156,6 +184,14 @@ export function createApp(db: Db, options: AppOptions): Express {
     if (req.method === 'HEAD') req.method = 'GET';
     next();
   });
+  if (options.readsPerMinute) {
+    const readLimit = limiter({
+      windowMs: 60_000,
+      limit: options.readsPerMinute,
+      message: `Too many read requests from this client: at most ${options.readsPerMinute} a minute`,
+    });
+    app.use('/api', (req, res, next) => (req.method === 'GET' ? readLimit(req, res, next) : next()));
+  }
 
   app.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
   app.all('/openapi.json', methodNotAllowed('GET'));
@@ -169,6 +205,7 @@ export function createApp(db: Db, options: AppOptions): Express {
   // Only the operations that take a body (POST, PATCH) read one: a body sent with a GET or DELETE is ignored.
   const parseJson = express.json({ limit: BODY_LIMIT });
   app.use((req, res, next) => (req.method === 'POST' || req.method === 'PATCH' ? parseJson(req, res, next) : next()));
+  app.use(integerParameters(openApiDocument));
   app.use(OpenApiValidator.middleware({
     apiSpec: structuredClone(openApiDocument) as never,
     validateRequests: { allErrors: true },
@@ -180,8 +217,9 @@ export function createApp(db: Db, options: AppOptions): Express {
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));
   if (tokens) app.use(authRoutes(db, tokens, options.auth));
   app.use(bookingRoutes(db, options.bookingQueue ?? new BookingQueue(db)));
-  app.use(flightRoutes(db));
-  app.use(itineraryRoutes(db));
+  app.use(holdRoutes(db, options.holdTtlSeconds ?? DEFAULT_HOLD_TTL_SECONDS));
+  app.use(flightRoutes(options.readDb ?? db));
+  app.use(itineraryRoutes(options.readDb ?? db));
 
   app.use(notFound);
   app.use(errorHandler);

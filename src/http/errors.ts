@@ -9,6 +9,8 @@ import type { FieldProblem } from '../domain/bookingRules.ts';
 import { noteErrorCode } from './observability.ts';
 import type { ErrorBody } from './schemas.ts';
 
+type UnavailableSeat = NonNullable<ErrorBody['unavailableSeats']>[number];
+
 export const RETRY_AFTER_SECONDS = 2;
 
 export class ApiError extends Error {
@@ -56,7 +58,12 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ012: { status: 401, error: 'invalid_credentials' }, // login: wrong email or password (one answer for both)
   BJ013: { status: 401, error: 'invalid_refresh_token' }, // refresh_session: unknown, expired or revoked
   BJ014: { status: 401, error: 'invalid_refresh_token' }, // refresh_session: used before: its family is now revoked
-  BJ015: { status: 409, error: 'flight_cancelled' }, // booking, changing or cancelling a cancelled flight
+  BJ015: { status: 409, error: 'flight_cancelled' }, // booking, holding, changing or cancelling a cancelled flight
+  BJ020: { status: 404, error: 'hold_not_found' }, // confirm_hold, release_hold: no such hold
+  BJ021: { status: 410, error: 'hold_expired' }, // confirm_hold: the hold's time is up
+  BJ022: { status: 403, error: 'hold_forbidden' }, // confirm_hold, release_hold: another user's hold (open mode)
+  BJ023: { status: 410, error: 'hold_released' }, // confirm_hold: the hold was released
+  BJ024: { status: 409, error: 'hold_confirmed' }, // release_hold: the hold is a booking now
   '40001': { status: 503, error: 'service_unavailable' }, // serialization_failure: safe to retry
   '40P01': { status: 503, error: 'service_unavailable' }, // deadlock_detected: safe to retry
   '53300': { status: 503, error: 'service_unavailable' }, // too_many_connections
@@ -79,8 +86,18 @@ export function unwrapDatabaseError(e: unknown): unknown {
   return current;
 }
 
+/**
+ * Whole classes, after the single codes: 08 (connection exception) is the database going away; 22 (data
+ * exception: a value out of range, invalid text for a type, division by zero...) can only come from a
+ * value a client sent that the contract let through, so it is the client's 400, never a 500.
+ */
+const SQLSTATE_CLASS_TO_HTTP: Readonly<Record<string, { status: number; error: string }>> = {
+  '08': { status: 503, error: 'service_unavailable' },
+  '22': { status: 400, error: 'validation_error' },
+};
+
 export function httpStatusForSqlState(code: string): { status: number; error: string } | undefined {
-  return SQLSTATE_TO_HTTP[code] ?? (code.startsWith('08') ? { status: 503, error: 'service_unavailable' } : undefined);
+  return SQLSTATE_TO_HTTP[code] ?? SQLSTATE_CLASS_TO_HTTP[code.slice(0, 2)];
 }
 
 /** Maps an error from a database call to an ApiError; undefined for errors that are our own bug. */
@@ -101,11 +118,18 @@ export function apiErrorFromSqlState(code: string, message: string, rawDetail: s
   if (mapped.status === 503) return serviceUnavailable();
   const detail = parseDetail(rawDetail);
   if (mapped.error === 'seat_unavailable') {
-    const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [] });
+    // A party's refusal lists every seat that was not free (sql: DETAIL.unavailable); one passenger's
+    // keeps the spec's body exactly.
+    const unavailable = Array.isArray(detail.unavailable) ? { unavailableSeats: detail.unavailable as UnavailableSeat[] } : {};
+    const conflict = new ApiError(409, { error: mapped.error, message, availableSeats: detail.availableSeats as number[] ?? [], ...unavailable });
     conflict.conflict = {
       flightNumber: String(detail.flightNumber), seat: Number(detail.seat), leg: detail.leg === 'inbound' ? 'inbound' : 'outbound',
     };
     return conflict;
+  }
+  if (code.startsWith('22')) {
+    // PostgreSQL's text names types and values, not our fields: a fixed sentence instead.
+    return validationError([{ field: 'request', message: 'a value is out of range or malformed' }]);
   }
   if (mapped.error === 'validation_error') {
     const field = typeof detail.field === 'string' ? detail.field : 'body';

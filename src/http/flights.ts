@@ -58,7 +58,8 @@ const isAfter = (a: DepartureBound | undefined, b: DepartureBound | undefined) =
 };
 
 const flightBody = ({ isoDate, ...flight }: FlightListing): FlightSummary => ({ ...flight, date: isoToWireDate(isoDate) });
-const seatMapFlight = ({ version: _version, ...flight }: SeatMapRow): FlightSummary => flight;
+// A flight as searches answer it: the seat map without its version and held seats (which only seat maps show).
+const seatMapFlight = ({ version: _version, heldSeats: _held, ...flight }: SeatMapRow): FlightSummary => flight;
 
 const flightNotFound = (flightNumber: string, date: string) =>
   new ApiError(404, { error: 'flight_not_found', message: `Flight ${flightNumber} on ${date} not found` });

@@ -9,9 +9,9 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import { SOCKET_ID_PATTERN } from '../domain/wire.ts';
 import {
   Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightBatch, FlightCancellation,
-  FlightListQuery, FlightPage, FlightRefBody, FlightSummary, FlightTimesChange, Health, IdempotencyKey, ItineraryQuery,
-  LoginRequest, NewFlight, NewFlightBatch, Readiness, RefreshRequest, Registered, RegisterRequest, SeatMap,
-  SeatMapQuery, TokenPair, UserPath,
+  FlightListQuery, FlightPage, FlightRefBody, FlightSummary, FlightTimesChange, Health, HoldCreated, HoldOwner, HoldPath,
+  HoldRequest, IdempotencyKey, ItineraryQuery, LoginRequest, NewFlight, NewFlightBatch, Readiness, RefreshRequest,
+  Registered, RegisterRequest, SeatMap, SeatMapQuery, TokenPair, UserPath,
 } from './schemas.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
@@ -48,11 +48,13 @@ function parameters(location: 'query' | 'path', object: TObject) {
   }));
 }
 
+const retryAfter = { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } };
+
 /** Responses shared by operations, referenced from each of them. */
 const sharedResponses = {
   ValidationError: errorResponse('Malformed request: `details` names each problem', {
-    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be <= 8',
-    details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
+    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be >= 1',
+    details: [{ field: 'outboundSeat', message: 'must be >= 1' }],
   }),
   PayloadTooLarge: errorResponse('Body too large (over 16 kB)', {
     error: 'payload_too_large', message: 'The request body is too large',
@@ -64,7 +66,13 @@ const sharedResponses = {
     ...errorResponse('Database unreachable or shedding load; retry after the Retry-After seconds', {
       error: 'service_unavailable', message: 'The booking service is temporarily unavailable, please retry',
     }),
-    headers: { 'Retry-After': { required: true, schema: { type: 'integer' }, description: 'Seconds to wait before retrying' } },
+    headers: retryAfter,
+  },
+  RateLimited: {
+    ...errorResponse('Too many requests of this kind from this client this minute (see README, Abuse limits)', {
+      error: 'rate_limited', message: 'Too many booking requests from this client: at most 60 a minute',
+    }),
+    headers: retryAfter,
   },
 };
 
@@ -104,10 +112,54 @@ const bodyErrors = {
 };
 const MANAGEMENT = 'Flight management (admin only with AUTH_MODE=jwt; open with AUTH_MODE=none). ';
 const userNotFound = errorResponse('No such user', { error: 'user_not_found', message: 'User 42 not found' });
+const holdNotFound = errorResponse('No such hold', {
+  error: 'hold_not_found', message: 'Hold 9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f not found',
+});
+const holdForbidden = errorResponse('The hold is another user\'s (userId is not its owner)', {
+  error: 'hold_forbidden', message: 'Hold 9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f belongs to another user',
+});
+const seatUnavailable = errorResponse('A requested seat is taken or held; a party\'s answer lists every such seat in `unavailableSeats`', {
+  error: 'seat_unavailable', message: 'Seat 5 on flight BKJT123 (07/04/2025) is no longer available',
+  availableSeats: [1, 2, 6, 7],
+});
+const rateLimited = {
+  ...errorResponse('Too many booking and hold requests from this client (RATE_LIMIT_BOOKINGS_PER_MINUTE)', {
+    error: 'rate_limited', message: 'Too many booking requests from this client: at most 60 a minute',
+  }),
+  headers: sharedResponses.ServiceUnavailable.headers,
+};
+/** The errors a booking and a hold share besides their own 400, 404 and 409. */
+const takingSeatsErrors = {
+  422: errorResponse('The Idempotency-Key was already used for a different request body', {
+    error: 'idempotency_key_reused',
+    message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
+  }),
+  413: responseRef('PayloadTooLarge'),
+  415: responseRef('UnsupportedMediaType'),
+  429: rateLimited,
+  503: responseRef('ServiceUnavailable'),
+};
+const idempotencyKeyParameter = {
+  name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
+  description: IdempotencyKey.description, schema: plain(IdempotencyKey),
+};
+const socketIdParameter = (events: string) => ({
+  name: 'X-Socket-Id', in: 'header', required: false,
+  description: `A Socket.IO socket id of the caller: that socket also receives ${events}, on whichever instance it is connected to`,
+  schema: { type: 'string', pattern: SOCKET_ID_PATTERN },
+});
+const confirmation201 = (description: string) => ({
+  ...jsonResponse(description, 'BookingConfirmation'),
+  headers: {
+    Location: { required: true, schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' },
+    [IDEMPOTENT_REPLAYED_HEADER]: { schema: { const: 'true' }, description: 'Present on replays of a stored answer' },
+  },
+});
 
 /** Errors of every operation that takes its input from the query or path and reaches the database. */
 const commonErrors = {
   400: responseRef('ValidationError'),
+  429: responseRef('RateLimited'),
   503: responseRef('ServiceUnavailable'),
 };
 
@@ -129,6 +181,12 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
   const publicOperation = jwt ? { 401: responseRef('Unauthorized') } : {};
   const bookingRequestSchema = plain(BookingRequest) as { required: string[] };
   if (!jwt) bookingRequestSchema.required = [...bookingRequestSchema.required, 'userId'];
+  // Holds name their user the same way: required in the open mode, the caller's own by default with tokens.
+  const holdRequestSchema = plain(HoldRequest) as { required: string[] };
+  if (!jwt) holdRequestSchema.required = [...holdRequestSchema.required, 'userId'];
+  const holdOwner = jwt ? HoldOwner : { ...HoldOwner, required: ['userId'] };
+  const holdOwnerSchema = plain(holdOwner);
+  const hold = secured(true);
   const book = secured(true);
   const cancel = secured(false);
   const read = secured(false);
@@ -148,6 +206,7 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
       { name: 'flights', description: 'Flights and their seat maps' },
       { name: 'flight management', description: 'Create flights, change their times, cancel them' },
       { name: 'bookings', description: 'Round trips: book (idempotently), read, list, cancel' },
+      { name: 'holds', description: 'Hold seats while the customer pays, then confirm or release' },
       { name: 'operations', description: 'Probes for orchestrators and load balancers' },
     ],
     paths: {
@@ -296,49 +355,107 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
             + 'every request with the same key and body, marked by `Idempotent-Replayed: true`. A duplicate sent while '
             + 'the first is still running waits for it and gets its answer. Nothing is stored for 400, 413, 415, 422 '
             + 'or 503: the same key may be used again after those.',
-          parameters: [{
-            name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: false,
-            description: IdempotencyKey.description, schema: plain(IdempotencyKey),
-          }, {
-            name: 'X-Socket-Id', in: 'header', required: false,
-            description: 'A Socket.IO socket id of the caller: that socket also receives booking_confirmed or '
-              + 'booking_failed, on whichever instance it is connected to',
-            schema: { type: 'string', pattern: SOCKET_ID_PATTERN },
-          }],
+          parameters: [idempotencyKeyParameter, socketIdParameter('booking_confirmed or booking_failed')],
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: schemaRef('BookingRequest'), example: BookingRequest.examples[0] } },
-          },
-          responses: {
-            201: {
-              ...jsonResponse('Booked (or, with Idempotent-Replayed, the replay of an earlier 201)', 'BookingConfirmation'),
-              headers: {
-                Location: { required: true, schema: { type: 'string' }, description: 'The booking: /api/bookings/{bookingId}' },
-                [IDEMPOTENT_REPLAYED_HEADER]: { schema: { const: 'true' }, description: 'Present on replays of a stored answer' },
+            content: {
+              'application/json': {
+                schema: schemaRef('BookingRequest'),
+                examples: {
+                  onePassenger: { summary: 'One passenger (the spec\'s request)', value: BookingRequest.examples[0] },
+                  party: { summary: 'A party of two: seat lists of the same length, names optional', value: BookingRequest.examples[1] },
+                },
               },
             },
+          },
+          responses: {
+            201: confirmation201('Booked (or, with Idempotent-Replayed, the replay of an earlier 201); a party\'s legs also list `seats`'),
             400: responseRef('ValidationError'),
             ...book.responses,
             404: errorResponse('Unknown flight or user', {
               error: 'flight_not_found', message: 'Flight BKJT123 on 07/04/2025 not found',
             }),
-            409: errorResponse('A requested seat is taken', {
-              error: 'seat_unavailable', message: 'Seat 5 on flight BKJT123 (07/04/2025) is no longer available',
-              availableSeats: [1, 2, 6, 7],
-            }),
-            422: errorResponse('The Idempotency-Key was already used for a different request body', {
-              error: 'idempotency_key_reused',
-              message: 'Idempotency key 5f0c8b9e-2d7a-4f4b-9d47-1c2e3a4b5c6d was already used for a different request',
+            409: seatUnavailable,
+            ...takingSeatsErrors,
+          },
+        },
+      },
+      '/api/flight/holds': {
+        post: {
+          operationId: 'holdSeats',
+          tags: ['holds'],
+          ...(jwt ? { security: hold.security } : {}),
+          summary: 'Hold seats on both legs for HOLD_TTL_SECONDS (default 300) while the customer pays',
+          description: 'Held seats are unavailable to everyone else (a booking or hold of one is a 409 naming it held) and '
+            + 'show in `heldSeats` of seat maps and `seats_updated`. Confirm the hold to book them; release it, or let it '
+            + 'expire, to free them (subscribers see them come back within about a second of expiry). With an '
+            + `\`${IDEMPOTENCY_KEY_HEADER}\`, a retry replays the first answer, as for bookings.`,
+          parameters: [idempotencyKeyParameter, socketIdParameter('hold_created or booking_failed')],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaRef('HoldRequest'), example: HoldRequest.examples[0] } },
+          },
+          responses: {
+            201: {
+              ...jsonResponse('Held (or, with Idempotent-Replayed, the replay of an earlier 201)', 'HoldCreated'),
+              headers: { [IDEMPOTENT_REPLAYED_HEADER]: { schema: { const: 'true' }, description: 'Present on replays of a stored answer' } },
+            },
+            400: responseRef('ValidationError'),
+            ...hold.responses,
+            404: errorResponse('Unknown flight or user', { error: 'user_not_found', message: 'User 42 not found' }),
+            409: seatUnavailable,
+            ...takingSeatsErrors,
+          },
+        },
+      },
+      '/api/flight/holds/{holdId}/confirm': {
+        post: {
+          operationId: 'confirmHold',
+          tags: ['holds'],
+          ...(jwt ? { security: hold.security } : {}),
+          summary: 'Turn a hold into a booking: the 201 of a direct booking, with `seats` lists',
+          description: 'Confirming a hold that was confirmed before answers the same booking again (Idempotent-Replayed: '
+            + `true), so a retry is always safe; an \`${IDEMPOTENCY_KEY_HEADER}\` is accepted and adds nothing. `
+            + 'An expired or released hold is a 410: its seats are gone.',
+          parameters: [...parameters('path', HoldPath), idempotencyKeyParameter, socketIdParameter('booking_confirmed or booking_failed')],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaRef('HoldOwner'), example: HoldOwner.examples[0] } },
+          },
+          responses: {
+            201: confirmation201('Booked from the hold (or, with Idempotent-Replayed, the booking it was confirmed as before)'),
+            400: responseRef('ValidationError'),
+            // With tokens another user's hold is answered as if it did not exist; 403 is naming another userId.
+            ...(jwt ? hold.responses : { 403: holdForbidden }),
+            404: holdNotFound,
+            410: errorResponse('The hold expired (`hold_expired`) or was released (`hold_released`)', {
+              error: 'hold_expired', message: 'Hold 9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f expired at 2025-04-01T10:35:00.000Z',
             }),
             413: responseRef('PayloadTooLarge'),
             415: responseRef('UnsupportedMediaType'),
-            429: {
-              ...errorResponse('Too many booking requests from this client (RATE_LIMIT_BOOKINGS_PER_MINUTE)', {
-                error: 'rate_limited', message: 'Too many booking requests from this client: at most 60 a minute',
-              }),
-              headers: sharedResponses.ServiceUnavailable.headers,
-            },
+            429: responseRef('RateLimited'),
             503: responseRef('ServiceUnavailable'),
+          },
+        },
+      },
+      '/api/flight/holds/{holdId}': {
+        delete: {
+          operationId: 'releaseHold',
+          tags: ['holds'],
+          ...(jwt ? { security: hold.security } : {}),
+          summary: 'Release a hold: its seats are free at once (a hold that already ended: 204 too)',
+          parameters: [...parameters('path', HoldPath), ...parameters('query', holdOwner), idempotencyKeyParameter,
+            socketIdParameter('hold_released or booking_failed')],
+          responses: {
+            204: { description: 'Released; its seats are free' },
+            // With tokens another user's hold is answered as if it did not exist; 403 is naming another userId.
+            ...(jwt ? hold.responses : { 403: holdForbidden }),
+            404: holdNotFound,
+            409: errorResponse('The hold was confirmed: it is a booking now (cancel the booking instead)', {
+              error: 'hold_confirmed',
+              message: 'Hold 9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f was confirmed as booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11; cancel the booking instead',
+            }),
+            ...commonErrors,
           },
         },
       },
@@ -396,6 +513,9 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
     components: {
       schemas: {
         BookingRequest: bookingRequestSchema,
+        HoldRequest: holdRequestSchema,
+        HoldCreated: plain(HoldCreated),
+        HoldOwner: holdOwnerSchema,
         BookingConfirmation: plain(BookingConfirmation),
         Booking: plain(Booking),
         BookingPage: plain(BookingPage),

@@ -6,7 +6,10 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { optionalCaller } from './access.ts';
 import { ApiError } from './errors.ts';
 
-/** One client: the signed-in user when there is one (wherever they connect from), else the client IP. */
+/**
+ * One client: the signed-in user when there is one (wherever they connect from), else the client IP
+ * (req.ip, from X-Forwarded-For under TRUST_PROXY's rules as in clientIp.ts; IPv6 by its /56).
+ */
 export function rateLimitKey(req: Request, res: Response): string {
   const caller = optionalCaller(res);
   return caller?.kind === 'user' ? `user:${caller.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;

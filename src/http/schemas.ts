@@ -43,25 +43,106 @@ const Route = {
   arrivalTime: LocalTime('Arrival, ISO 8601 in the destination\'s local time with its offset', '2025-04-07T10:25:00-07:00'),
 };
 const routeExample = { origin: 'LAX', destination: 'SFO', departureTime: '2025-04-07T09:00:00-07:00', arrivalTime: '2025-04-07T10:25:00-07:00' };
+const HeldSeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), {
+  description: 'Seats kept by a hold (POST /api/flight/holds), ascending: not bookable now, not booked either',
+  examples: [[3]],
+});
 
+/** At most this many passengers in one party booking or hold. */
+export const MAX_PARTY = 4;
+const seatsOf = (leg: string) => Type.Array(Seat, {
+  minItems: 1, maxItems: MAX_PARTY, uniqueItems: true,
+  description: `Seats on the ${leg} flight, one per passenger (1-${MAX_PARTY}, all different); as many as the other leg`,
+  examples: [[5, 6]],
+});
+const PassengerNames = Type.Array(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]), {
+  minItems: 1, maxItems: MAX_PARTY,
+  description: 'Optional: a name (or null) per passenger, in the order of the seat lists',
+  examples: [['Ada Lovelace', 'Grace Hopper']],
+});
+
+/**
+ * One passenger (`outboundSeat`/`inboundSeat`, the spec's request) or a party of up to four
+ * (`outboundSeats`/`inboundSeats`, lists of the same length, and optional `passengerNames`): one form or
+ * the other, checked in code (src/domain/bookingRules.ts) so that each mistake is named by its field.
+ */
 export const BookingRequest = Type.Object({
   outboundFlightNumber: FlightNumber,
   outboundDate: WireDate,
-  outboundSeat: Seat,
+  outboundSeat: Type.Optional(Seat),
   inboundFlightNumber: FlightNumber,
   inboundDate: WireDate,
-  inboundSeat: Seat,
+  inboundSeat: Type.Optional(Seat),
+  outboundSeats: Type.Optional(seatsOf('outbound')),
+  inboundSeats: Type.Optional(seatsOf('inbound')),
+  passengerNames: Type.Optional(PassengerNames),
   // Required with AUTH_MODE=none (the spec's contract; openapi.ts says so). With tokens it may be omitted
   // (the caller's own id) and, when present, must be the caller's unless the caller is an admin.
   userId: Type.Optional(UserId),
 }, {
   additionalProperties: false,
+  description: 'Either outboundSeat and inboundSeat (one passenger), or outboundSeats and inboundSeats (a party of 1-4), not both',
   examples: [{
     outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeat: 5,
     inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
+  }, {
+    outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeats: [5, 6],
+    inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeats: [3, 4], userId: 1,
+    passengerNames: ['Ada Lovelace', 'Grace Hopper'],
   }],
 });
 export type BookingRequest = Static<typeof BookingRequest>;
+
+/** POST /api/flight/holds: a party's fields (the seat lists are required). */
+export const HoldRequest = Type.Object({
+  outboundFlightNumber: FlightNumber,
+  outboundDate: WireDate,
+  outboundSeats: seatsOf('outbound'),
+  inboundFlightNumber: FlightNumber,
+  inboundDate: WireDate,
+  inboundSeats: seatsOf('inbound'),
+  passengerNames: Type.Optional(PassengerNames),
+  // As in BookingRequest: required with AUTH_MODE=none (openapi.ts), the caller's own by default with tokens.
+  userId: Type.Optional(UserId),
+}, {
+  additionalProperties: false,
+  examples: [{
+    outboundFlightNumber: 'BKJT123', outboundDate: '07/04/2025', outboundSeats: [5],
+    inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeats: [3], userId: 1,
+  }],
+});
+export type HoldRequest = Static<typeof HoldRequest>;
+
+export const HoldId = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  description: 'Hold id',
+  examples: ['9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f'],
+});
+export const HoldPath = Type.Object({ holdId: HoldId });
+
+/**
+ * Who confirms or releases. AUTH_MODE=none has no other identity: userId is required (openapi.ts) and
+ * another user's hold is a 403. With tokens it may be omitted (the caller), and another's hold is a 404.
+ */
+export const HoldOwner = Type.Object({ userId: Type.Optional(UserId) }, { additionalProperties: false, examples: [{ userId: 1 }] });
+export type HoldOwner = Static<typeof HoldOwner>;
+
+const HeldLeg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seats: Type.Array(Seat) });
+
+export const HoldCreated = Type.Object({
+  holdId: HoldId,
+  expiresAt: Type.String({ format: 'date-time', description: 'When the hold ends unless confirmed, ISO 8601 UTC' }),
+  outbound: HeldLeg,
+  inbound: HeldLeg,
+}, {
+  examples: [{
+    holdId: '9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f', expiresAt: '2025-04-01T10:35:00.000Z',
+    outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seats: [5] },
+    inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seats: [3] },
+  }],
+});
+export type HoldCreated = Static<typeof HoldCreated>;
 
 /** Any visible ASCII, as a header carries it; a UUID per booking attempt is the natural choice. */
 export const IdempotencyKey = Type.String({
@@ -74,6 +155,14 @@ export const IdempotencyKey = Type.String({
 });
 
 const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat, ...Route });
+/** A leg of a booking confirmation: `seat` is the first passenger's; a party also lists every seat. */
+const BookedLeg = Type.Object({
+  flightNumber: FlightNumber,
+  date: WireDate,
+  seat: Seat,
+  seats: Type.Optional(Type.Array(Seat, { description: 'A party booking (seat lists in the request): every seat, in passenger order' })),
+  ...Route,
+});
 const legExample = (flightNumber: string, date: string, seat: number, route: object) => ({ flightNumber, date, seat, ...route });
 const outboundExample = legExample('BKJT123', '07/04/2025', 5, routeExample);
 const inboundExample = legExample('BKJT234', '08/04/2025', 3, {
@@ -83,8 +172,8 @@ const inboundExample = legExample('BKJT234', '08/04/2025', 3, {
 export const BookingConfirmation = Type.Object({
   bookingId: BookingId,
   status: Type.Literal('confirmed'),
-  outbound: Leg,
-  inbound: Leg,
+  outbound: BookedLeg,
+  inbound: BookedLeg,
 }, {
   examples: [{
     bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', status: 'confirmed', outbound: outboundExample, inbound: inboundExample,
@@ -100,6 +189,13 @@ export const ErrorBody = Type.Object({
     description: 'validation_error: each problem, with the field (or query parameter, path parameter, header) it is about',
   })),
   availableSeats: Type.Optional(SeatList),
+  unavailableSeats: Type.Optional(Type.Array(Type.Object({
+    leg: Type.Union([Type.Literal('outbound'), Type.Literal('inbound')]),
+    flightNumber: FlightNumber,
+    date: WireDate,
+    seat: Seat,
+    held: Type.Boolean({ description: 'true: kept by another customer\'s hold; false: booked' }),
+  }), { description: 'seat_unavailable for a party: every requested seat that was not free' })),
   checks: Type.Optional(Type.Record(Type.String(), Type.String(), {
     description: 'readiness (/readyz): the state of each dependency',
   })),
@@ -259,6 +355,7 @@ export type SeatMapQuery = Static<typeof SeatMapQuery>;
 /** The REST twin of the WebSocket `seats_snapshot`, plus the flight's seat-map version. */
 export const SeatMap = Type.Object({
   ...FlightFields,
+  heldSeats: HeldSeatList,
   timestamp: Type.String({ format: 'date-time', description: 'When the seat map was read, ISO 8601 UTC', examples: ['2025-04-01T10:30:00.000Z'] }),
   version: Type.Integer({
     minimum: 0,
@@ -266,7 +363,7 @@ export const SeatMap = Type.Object({
     examples: [12],
   }),
 }, {
-  examples: [{ ...flightExample, timestamp: '2025-04-01T10:30:00.000Z', version: 12 }],
+  examples: [{ ...flightExample, heldSeats: [], timestamp: '2025-04-01T10:30:00.000Z', version: 12 }],
 });
 export type SeatMap = Static<typeof SeatMap>;
 

@@ -14,6 +14,7 @@ import { ConfigError, type Config } from '../config.ts';
 import { apiRoleUrl, ensureApiRole } from './apiRole.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
+import { storeNotificationKey } from './notificationKey.ts';
 import { secretOf } from './secrets.ts';
 import { seedIfEmpty } from './seed.ts';
 
@@ -40,6 +41,7 @@ export async function provisionDatabase(config: Config, purpose: 'setup' | 'serv
             + 'may not create the schema. Migrations run as the schema owner (the owner of the database); see README, An existing PostgreSQL')
           : e;
       });
+      if (config.notificationSigningKey) await storeNotificationKey(ownerUrl, config.notificationSigningKey);
     }
     if (purpose === 'serve') await assertSchemaReadable(config.databaseUrl);
     return { ownerUrl, apiUrl: config.databaseUrl, embedded: false, stop: async () => {} };
@@ -54,6 +56,7 @@ export async function provisionDatabase(config: Config, purpose: 'setup' | 'serv
   const apiPassword = secretOf(config.dataDir, 'apiPassword'); // random, kept beside the superuser's
   try {
     await migrateDatabase(embedded.url);
+    if (config.notificationSigningKey) await storeNotificationKey(embedded.url, config.notificationSigningKey);
     await ensureApiRole(embedded.url, apiPassword, true);
   } catch (e) {
     await embedded.stop();

@@ -9,7 +9,7 @@
  * it receives `subscribe`, it sends `seats_updated`.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { BookingConfirmed, BookingFailed } from '../channels/bookingResults.ts';
+import { BookingConfirmed, BookingFailed, HoldCreatedEvent, HoldReleasedEvent } from '../channels/bookingResults.ts';
 import {
   BookingCancelled, FlightRef, FlightTimesChanged, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown,
   SocketError, UnsubscribeAck, UserRef,
@@ -35,14 +35,14 @@ const MESSAGES = {
   seatsSnapshot: {
     name: 'seats_snapshot', schema: 'SeatsSnapshot',
     summary: 'A flight\'s whole seat map now: after subscribe, and to every watcher after the server re-synced',
-    example: { ...FLIGHT, availableSeats: [1, 2, 5, 6, 7], totalSeats: 8, version: 11, timestamp: '2025-04-01T10:30:00.000Z' },
+    example: { ...FLIGHT, availableSeats: [1, 2, 5, 6, 7], heldSeats: [8], totalSeats: 8, version: 11, timestamp: '2025-04-01T10:30:00.000Z' },
   },
   seatsUpdated: {
     name: 'seats_updated', schema: 'SeatsUpdated',
     summary: 'One committed change of a flight\'s seat map, whoever made it (REST, psql, a cancellation); '
       + 'versions grow by one per change: apply only a higher version, re-subscribe after a gap',
     example: {
-      ...FLIGHT, availableSeats: [1, 2, 6, 7], lastBookedSeat: 5, releasedSeat: null, version: 12,
+      ...FLIGHT, availableSeats: [1, 2, 6, 7], heldSeats: [8], lastBookedSeat: 5, releasedSeat: null, version: 12,
       timestamp: '2025-04-01T10:30:00.123Z',
     },
   },
@@ -101,6 +101,20 @@ const MESSAGES = {
       flight: { ...FLIGHT, departureTime: '2025-04-07T10:30:00-07:00', arrivalTime: '2025-04-07T12:00:00-07:00' },
     },
   },
+  holdCreated: {
+    name: 'hold_created', schema: 'HoldCreated',
+    summary: 'To the socket named in POST /api/flight/holds\' X-Socket-Id header: the seats are held until expiresAt',
+    example: {
+      holdId: '9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f', expiresAt: '2025-04-01T10:35:00.000Z',
+      outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seats: [5] },
+      inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seats: [3] },
+    },
+  },
+  holdReleased: {
+    name: 'hold_released', schema: 'HoldReleased',
+    summary: 'To the socket named in DELETE /api/flight/holds/{holdId}\'s X-Socket-Id header: the hold\'s seats are free',
+    example: { holdId: '9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f' },
+  },
   relayStatus: {
     name: 'relay_status', schema: 'RelayStatus',
     summary: 'Whether this instance relays changes live: false while its database LISTEN connection is down, '
@@ -126,7 +140,7 @@ const RECEIVED: { message: MessageId; summary: string; replies: MessageId[] }[] 
 ];
 const SENT: MessageId[] = [
   'seatsSnapshot', 'seatsUpdated', 'error', 'bookingConfirmed', 'bookingFailed', 'bookingCancelled', 'flightTimesChanged',
-  'relayStatus', 'serverShutdown',
+  'holdCreated', 'holdReleased', 'relayStatus', 'serverShutdown',
 ];
 
 const channelId = (namespace: string) => (namespace === '/' ? 'root' : namespace.slice(1));
@@ -195,6 +209,8 @@ export function buildAsyncApiDocument() {
         UserRef: plain(UserRef),
         BookingCancelled: plain(BookingCancelled),
         FlightTimesChanged: plain(FlightTimesChanged),
+        HoldCreated: plain(HoldCreatedEvent),
+        HoldReleased: plain(HoldReleasedEvent),
         RelayStatus: plain(RelayStatus),
         ServerShutdown: plain(ServerShutdown),
       },

@@ -24,6 +24,8 @@ export const SeatsUpdated = Type.Object({
   flightNumber: FlightNumber,
   date: WireDate,
   availableSeats: SeatList,
+  /** Extra to the spec: seats kept by a hold (not available, not booked). */
+  heldSeats: SeatList,
   lastBookedSeat: Type.Union([SeatNumber, Type.Null()]),
   /** Extra to the spec: the seat a cancellation or DELETE freed. */
   releasedSeat: Type.Union([SeatNumber, Type.Null()]),
@@ -38,6 +40,8 @@ export const SeatsSnapshot = Type.Object({
   flightNumber: FlightNumber,
   date: WireDate,
   availableSeats: SeatList,
+  /** Extra to the spec: seats kept by a hold (not available, not booked). */
+  heldSeats: SeatList,
   totalSeats: Type.Integer({ minimum: 1 }),
   /** Extra to the spec: the flight's change counter as of this snapshot. */
   version: Type.Integer({ minimum: 0 }),

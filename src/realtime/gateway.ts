@@ -9,19 +9,27 @@
  * read, so the snapshot is taken from the freshest state this process has relayed for that flight when
  * its version is higher. Versions only grow, so later `seats_updated` are always newer than the snapshot.
  * After the listener reconnects, every watched flight gets a fresh `seats_snapshot` from the tables.
+ *
+ * Abuse bounds: a socket's subscriptions count from the moment it asks (a burst of `subscribe` cannot
+ * overshoot the cap while snapshot reads are pending), snapshot reads are queued, batched and coalesced
+ * per flight (snapshots.ts), and the per-flight caches are lru-cache: O(1) per operation, bounded, with
+ * expiry checked on access rather than by rescanning.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { InvalidToken, type Tokens } from '../auth/tokens.ts';
 import { wireDateToIso } from '../domain/dates.ts';
 import type { Db } from '../db/client.ts';
 import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
+import { clientIp, type TrustFunction } from '../auth/clientIp.ts';
 import {
   checkFlightRef, checkUserRef, NAMESPACES, type FlightRef, type RelayStatus, type SeatsSnapshot, type SeatsUpdated,
   type SocketError, type UnsubscribeAck,
 } from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
+import { DEFAULT_SNAPSHOT_READS, SnapshotQueueFull, SnapshotReader, type SnapshotReaderOptions } from './snapshots.ts';
 
 export interface GatewayOptions {
   db: Db;
@@ -30,8 +38,10 @@ export interface GatewayOptions {
   maxSubscriptionsPerSocket: number;
   /** How many Socket.IO connections one client IP may hold on this instance; 0: no limit. */
   maxConnectionsPerIp?: number;
-  /** Behind a load balancer: take the client IP from X-Forwarded-For. */
-  trustProxy?: boolean;
+  /** Which proxies to trust for the client IP, as the REST side (clientIp.ts). Default: none. */
+  trust?: TrustFunction;
+  /** Bounds of the snapshot reads of this instance. */
+  snapshotReads?: SnapshotReaderOptions;
   /**
    * Origins whose pages may connect (CORS_ORIGINS). A handshake with an `Origin` header not in the list is
    * refused, on every transport; clients that send no Origin (not browsers) are not affected.
@@ -46,7 +56,8 @@ export interface GatewayOptions {
 }
 
 type Ack = (reply: SeatsSnapshot | SocketError | UnsubscribeAck) => void;
-interface SocketData { flights: Set<string>; userId?: number }
+/** `flights`: joined rooms; `asking`: rooms whose snapshot is being read. Both count against the cap. */
+interface SocketData { flights: Set<string>; asking?: Set<string>; userId?: number }
 
 const ROOM_PREFIX = 'flight:';
 /** A user's own notifications (booking_cancelled, flight_times_changed) go to this room. */
@@ -56,19 +67,26 @@ const RESYNC_BATCH = 500;
 /** How long a dropped socket may come back with its rooms and missed events (connection state recovery). */
 const RECOVERY_MS = 2 * 60_000;
 const RESYNC_ATTEMPTS = 5;
+/** Flights whose last relayed change is kept (for the freshest snapshot), and rooms kept recoverable. */
+const LATEST_CAPACITY = 10_000;
+const RECOVERABLE_CAPACITY = 200_000;
+const NO_TRUST: TrustFunction = () => false;
 
 export class SeatGateway {
   readonly io: Server;
   private readonly namespaces: Namespace[];
-  private readonly latest = new LatestSeatMaps(10_000);
+  /** The last change relayed per flight, for the most recently changed flights. */
+  private readonly latest = new LRUCache<string, SeatsUpdated>({ max: LATEST_CAPACITY });
   private readonly logger: Logger;
   private readonly connectionsByIp = new Map<string, number>();
-  /** Rooms that a dropped socket may still come back to, until when. */
-  private readonly recoverable = new Expiring();
+  /** Rooms that a dropped socket may still come back to; each entry expires RECOVERY_MS after its last drop. */
+  private readonly recoverable = new LRUCache<string, true>({ max: RECOVERABLE_CAPACITY, ttl: RECOVERY_MS });
+  readonly snapshots: SnapshotReader;
 
   /** Built before the HTTP server it serves (whose metrics read counts()); `attach` connects the two. */
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger ?? processLog;
+    this.snapshots = new SnapshotReader(options.db, options.snapshotReads ?? DEFAULT_SNAPSHOT_READS);
     this.io = new Server({
       serveClient: true, // /socket.io/socket.io.js (and .min.js, .esm.min.js) for the page at / and any other
       // Polling is plain HTTP: a page on another origin needs CORS headers to read its answers.
@@ -136,9 +154,7 @@ export class SeatGateway {
   }
 
   private clientIp(req: IncomingMessage): string {
-    const forwarded = this.options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    return first || req.socket.remoteAddress || 'unknown';
+    return clientIp(req, this.options.trust ?? NO_TRUST);
   }
 
   /** The handshake's token, if any, names the socket's user; a bad one refuses the connection. */
@@ -204,11 +220,11 @@ export class SeatGateway {
 
   private relay(change: SeatsUpdated): void {
     const room = roomOf(change.flightNumber, change.date);
-    this.latest.remember(room, change);
+    this.latest.set(room, change);
     // With connection state recovery on, Socket.IO keeps every broadcast for the recovery window, even one
     // to an empty room: at 1,000 bookings/s that held on to about 3.5 MB of heap a second. So a change is emitted
     // only where a socket watches the flight, or may still come back to it and replay what it missed.
-    const recoverable = this.recoverable.has(room, Date.now());
+    const recoverable = this.recoverable.has(room);
     for (const namespace of this.namespaces) {
       if (recoverable || namespace.adapter.rooms.has(room)) namespace.to(room).emit('seats_updated', change);
     }
@@ -221,8 +237,8 @@ export class SeatGateway {
     if (data.userId !== undefined) void socket.join(userRoom(data.userId));
     if (!this.options.listener.isConnected()) socket.emit('relay_status', this.relayStatus(false));
     socket.on('disconnect', () => {
-      const until = Date.now() + RECOVERY_MS;
-      for (const room of data.flights) this.recoverable.add(room, until);
+      for (const room of data.flights) this.recoverable.set(room, true);
+      data.asking?.clear(); // reads still running for it will not join it
     });
     socket.on('subscribe', (payload: unknown, ack?: unknown) => {
       const [body, reply] = splitAck(payload, ack);
@@ -250,30 +266,37 @@ export class SeatGateway {
       const room = roomOf(ref.flightNumber, ref.date);
       void socket.leave(room);
       data.flights.delete(room);
+      data.asking?.delete(room); // a snapshot still being read for it will not join it
       reply?.({ ok: true });
     });
   }
 
   private async subscribe(socket: Socket, body: unknown, reply: Ack | undefined): Promise<void> {
     const data = socket.data as SocketData;
+    const asking = (data.asking ??= new Set());
     const ref = parseFlightRef(body);
     if ('error' in ref) return fail(socket, reply, ref);
     const room = roomOf(ref.flightNumber, ref.date);
     const limit = this.options.maxSubscriptionsPerSocket;
-    if (!data.flights.has(room) && data.flights.size >= limit) {
+    // Counted from the ask, not from the join: subscriptions being read count as well.
+    if (!data.flights.has(room) && !asking.has(room) && data.flights.size + asking.size >= limit) {
       return fail(socket, reply, {
         error: 'too_many_subscriptions',
         message: `A connection may watch at most ${limit} flights; unsubscribe from one first`,
       });
     }
 
+    asking.add(room);
     let seatMap: SeatMap | undefined;
     try {
-      [seatMap] = await readSeatMaps(this.options.db, [{ flightNumber: ref.flightNumber, isoDate: ref.isoDate }]);
+      seatMap = await this.snapshots.read({ flightNumber: ref.flightNumber, isoDate: ref.isoDate });
     } catch (e) {
-      this.logger.warn({ err: e }, 'gateway: snapshot read failed');
+      asking.delete(room);
+      if (!(e instanceof SnapshotQueueFull)) this.logger.warn({ err: e }, 'gateway: snapshot read failed');
       return fail(socket, reply, { error: 'service_unavailable', message: 'Seat maps are temporarily unavailable, please retry' });
     }
+    // False when an unsubscribe (or a disconnect, or the same subscribe sent twice) came while it ran.
+    const wanted = asking.delete(room);
     if (!seatMap) {
       return fail(socket, reply, { error: 'flight_not_found', message: `Flight ${ref.flightNumber} on ${ref.date} not found` });
     }
@@ -281,9 +304,12 @@ export class SeatGateway {
 
     // From here to the end, no await: no relayed change can slip between the snapshot and the join.
     const snapshot = this.freshest(room, seatMap);
-    void socket.join(room);
-    data.flights.add(room);
-    socket.emit('seats_snapshot', snapshot);
+    if (wanted) {
+      void socket.join(room);
+      data.flights.add(room);
+      socket.emit('seats_snapshot', snapshot);
+    }
+    // Unsubscribed meanwhile: the read is answered, and nothing is joined.
     reply?.(snapshot);
   }
 
@@ -321,45 +347,12 @@ export class SeatGateway {
     return {
       ...seatMap,
       availableSeats: newer ? relayed.availableSeats : seatMap.availableSeats,
+      heldSeats: newer ? relayed.heldSeats : seatMap.heldSeats,
       version: newer ? relayed.version : seatMap.version,
       timestamp: new Date().toISOString(),
     };
   }
 
-}
-
-/** The last change relayed per flight, for the most recently changed flights (bounded). */
-class LatestSeatMaps {
-  private readonly byRoom = new Map<string, SeatsUpdated>();
-  constructor(private readonly capacity: number) {}
-
-  get(room: string): SeatsUpdated | undefined {
-    return this.byRoom.get(room);
-  }
-
-  remember(room: string, change: SeatsUpdated): void {
-    this.byRoom.delete(room); // re-insert: Map order is recency order
-    this.byRoom.set(room, change);
-    if (this.byRoom.size > this.capacity) this.byRoom.delete(this.byRoom.keys().next().value!);
-  }
-}
-
-/** Keys that hold until a time; expired keys are forgotten when they are next looked at. */
-class Expiring {
-  private readonly until = new Map<string, number>();
-
-  add(key: string, until: number): void {
-    if ((this.until.get(key) ?? 0) < until) this.until.set(key, until);
-    if (this.until.size > 10_000) for (const k of [...this.until.keys()]) this.has(k, Date.now());
-  }
-
-  has(key: string, now: number): boolean {
-    const until = this.until.get(key);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    this.until.delete(key);
-    return false;
-  }
 }
 
 type ParsedRef = (FlightRef & { isoDate: string }) | SocketError;

@@ -3,11 +3,14 @@
  * `blackjet-listener` in pg_stat_activity.
  *
  * It turns notifications into checked events and never queries the database per notification. A
- * malformed payload is logged and dropped. pg-listen gives up reconnecting after 3 s by default; here it
+ * `seats_updated` payload must carry a valid signature (HMAC-SHA256 under the owner's key, added by the
+ * seats trigger: sql/seat_notifications.sql), so a role that can merely NOTIFY cannot forge a seat map. An
+ * unsigned, wrongly signed or malformed payload is logged, counted and dropped. pg-listen gives up reconnecting after 3 s by default; here it
  * retries for as long as the database is down, with capped, jittered backoff. Every `connected` after
  * the first means notifications may have been missed meanwhile (PostgreSQL replays nothing), so it is
  * reported as `resync`: the gateway then re-reads every watched seat map from the tables.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { log as processLog, type Logger } from '../log.ts';
 import pgListen, { type Subscriber } from 'pg-listen';
@@ -31,13 +34,30 @@ export interface ListenerEvents {
   resync: [];
   /** Lost the connection; pg-listen is retrying. */
   disconnected: [];
-  /** A malformed notification was dropped. */
-  dropped: [channel: string];
+  /** A notification was dropped: malformed, or (seats_updated) not signed with the key. */
+  dropped: [channel: string, reason: DropReason];
 }
+
+export type DropReason = 'malformed' | 'unsigned';
 
 export interface ListenerStats {
   dropped: number;
+  /** Of those dropped, how many had no valid signature. */
+  unsigned: number;
   reconnects: number;
+}
+
+/** `<the signed payload without its closing brace>, "signature" : "<64 hex>"}` (sql/seat_notifications.sql). */
+const SIGNED = /^([\s\S]*), "signature" : "([0-9a-f]{64})"\}$/;
+
+/** The signed JSON text of a `seats_updated` payload, or undefined when its signature is missing or wrong. */
+export function verifySignedPayload(text: string, key: Buffer): string | undefined {
+  const match = SIGNED.exec(text);
+  if (!match) return undefined;
+  const signed = `${match[1]}}`;
+  const expected = createHmac('sha256', key).update(signed, 'utf8').digest();
+  const given = Buffer.from(match[2]!, 'hex');
+  return timingSafeEqual(expected, given) ? signed : undefined;
 }
 
 /** Backoff for reconnect attempt n: 100 ms doubling to a 5 s cap, with full jitter in its upper half. */
@@ -48,13 +68,14 @@ export const retryDelay = (attempt: number) => {
 
 export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   /** For tests; the metrics count the same events (server.ts). */
-  readonly stats: ListenerStats = { dropped: 0, reconnects: 0 };
+  readonly stats: ListenerStats = { dropped: 0, unsigned: 0, reconnects: 0 };
   private readonly subscriber: Subscriber;
   private connected = false;
   private everConnected = false;
   private closing = false;
 
-  constructor(databaseUrl: string, private readonly logger: Logger = processLog) {
+  /** `signingKey`: the owner's notification key (readNotificationKey in src/provision/notificationKey.ts). */
+  constructor(databaseUrl: string, private readonly signingKey: Buffer, private readonly logger: Logger = processLog) {
     super();
     this.subscriber = createSubscriber(
       { connectionString: databaseUrl, application_name: LISTENER_APPLICATION_NAME },
@@ -127,9 +148,14 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   }
 
   private onSeats(text: string): void {
-    const change = parseJson(text);
+    const signed = verifySignedPayload(text, this.signingKey);
+    if (signed === undefined) {
+      this.drop(SEATS_CHANNEL, text, 'unsigned');
+      return;
+    }
+    const change = parseJson(signed);
     if (!checkSeatsUpdated.Check(change)) {
-      this.drop(SEATS_CHANNEL, text);
+      this.drop(SEATS_CHANNEL, text, 'malformed');
       return;
     }
     this.emit('seats', change);
@@ -138,7 +164,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   private onBookingResult(text: string): void {
     const result = parseJson(text);
     if (!checkBookingResult.Check(result)) {
-      this.drop(BOOKING_RESULTS_CHANNEL, text);
+      this.drop(BOOKING_RESULTS_CHANNEL, text, 'malformed');
       return;
     }
     this.emit('bookingResult', result);
@@ -147,16 +173,18 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   private onUserNotification(text: string): void {
     const notification = parseJson(text);
     if (!checkUserNotification.Check(notification)) {
-      this.drop(USER_CHANNEL, text);
+      this.drop(USER_CHANNEL, text, 'malformed');
       return;
     }
     this.emit('userNotification', notification);
   }
 
-  private drop(channel: string, text: string): void {
+  private drop(channel: string, text: string, reason: DropReason): void {
     this.stats.dropped++;
-    this.logger.warn({ channel, payload: text.slice(0, 200) }, 'listener: dropped a malformed notification');
-    this.emit('dropped', channel);
+    if (reason === 'unsigned') this.stats.unsigned++;
+    this.logger.warn({ channel, reason, payload: text.slice(0, 200) },
+      reason === 'unsigned' ? 'listener: dropped a notification without a valid signature' : 'listener: dropped a malformed notification');
+    this.emit('dropped', channel, reason);
   }
 }
 

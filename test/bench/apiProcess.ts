@@ -3,6 +3,7 @@
  * fork(); answers `memory` (after a full GC) and `stop` over IPC.
  */
 import { loadConfig } from '../../src/config.ts';
+import { readNotificationKey } from '../../src/provision/notificationKey.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer } from '../../src/server.ts';
 
@@ -16,7 +17,8 @@ const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL || 'warn' });
 // BOOKING_BATCH_MAX and BOOKING_CONNECTIONS as in production (api.ts sets them for the unbatched instance).
 const { booking } = loadConfig(process.env);
 // The open contract: the bench measures booking, and its reference figures were taken without tokens.
-const server = await startServer({ databaseUrl, port: 0, host: '127.0.0.1', poolSize, logger, booking, auth: { mode: 'none' } });
+const notificationKey = await readNotificationKey(databaseUrl); // the bench connects as the owner
+const server = await startServer({ databaseUrl, notificationKey, port: 0, host: '127.0.0.1', poolSize, logger, booking, auth: { mode: 'none' } });
 process.send({ type: 'ready', url: server.url });
 
 let stopping = false;

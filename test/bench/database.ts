@@ -21,8 +21,8 @@ export const FANOUT_FLIGHT = { flightNumber: 'BJFAN', isoDate: '2029-12-31', dat
 export const BENCH_USERS = 1000;
 const NOTIFY_TRIGGER = '_500_notify_on_insert';
 const NOTIFY_FUNCTION = 'notify_seats_changed(integer, smallint, smallint)';
-/** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), payload kept. */
-const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', (json_build_object\([\s\S]*?\)::text)\);/;
+/** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), signed payload kept. */
+const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', ([^;]*)\);/;
 
 /**
  * `count` flights numbered `<prefix>1`, `<prefix>2`, ...: flight n flies route n mod 132 (every ordered
@@ -129,7 +129,7 @@ export async function openBenchDatabase(options: { flights: number; log: (line: 
     flights: options.flights,
     server: { kind, version, settings },
     async reset() {
-      await client.query('truncate seats, idempotency_keys, bookings');
+      await client.query('truncate seats, idempotency_keys, booking_passengers, seat_holds, bookings');
       await client.query('vacuum flights');
       await client.query('checkpoint').catch(() => undefined); // needs pg_checkpoint or superuser under DATABASE_URL
     },

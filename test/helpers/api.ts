@@ -1,6 +1,7 @@
 /** Test helpers around a real API server and real database connections. */
 import pg from 'pg';
-import type { AppOptions } from '../../src/http/app.ts';
+import { randomBytes } from 'node:crypto';
+import { readNotificationKey } from '../../src/provision/notificationKey.ts';
 import { apiRoleUrl } from '../../src/provision/apiRole.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { assertMatchesContract } from './contract.ts';
@@ -36,9 +37,12 @@ export function asApiRole(databaseUrl: string): string {
  * contract of the spec) unless `options.auth` says otherwise: the tests of the open contract use it as is,
  * the identity tests (auth-*.test.ts) pass a jwt configuration.
  */
-export function startApi(databaseUrl: string, app?: Pick<AppOptions, 'corsOrigins' | 'bookingsPerMinute' | 'trustProxy'>,
+export async function startApi(databaseUrl: string, app?: ServerOptions['app'],
   options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ databaseUrl: asApiRole(databaseUrl), port: 0, host: '127.0.0.1', app, auth: { mode: 'none' }, ...options });
+  // As npm start does: the signing key through the owner's connection. A database that cannot be reached
+  // (the outage tests) sends no notification at all, so any key will do there.
+  const notificationKey = await readNotificationKey(databaseUrl).catch(() => randomBytes(32));
+  return startServer({ databaseUrl: asApiRole(databaseUrl), notificationKey, port: 0, host: '127.0.0.1', app, auth: { mode: 'none' }, ...options });
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {
@@ -63,6 +67,9 @@ export async function postBooking(baseUrl: string, body: unknown, init: RequestI
 /** Runs a query on a short-lived connection. */
 export async function query<T extends pg.QueryResultRow = any>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
+  // A connection ended by the server (a test dropping its database while a check still runs) must fail this
+  // call through its promise, not crash the test process as an unhandled 'error' event.
+  client.on('error', () => {});
   await client.connect();
   try {
     return (await client.query<T>(text, values)).rows;

@@ -1,6 +1,7 @@
 /** The API as a separate process (`src/main.ts`), as operators run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../src/config.ts';
+import { readNotificationKey } from '../../src/provision/notificationKey.ts';
 import { asApiRole } from './api.ts';
 
 export interface ApiProcess {
@@ -11,12 +12,14 @@ export interface ApiProcess {
 }
 
 export async function startApiProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  // The signing key as the recipe hands it to a replica (NOTIFICATION_SIGNING_KEY), read here as the owner.
+  const key = await readNotificationKey(databaseUrl).catch(() => undefined);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
     // As a replica of the recipe runs: the restricted role only (the test database is migrated already).
     // AUTH_MODE=none (the open contract) unless the test passes its own identity settings.
     env: { ...process.env, DATABASE_URL: asApiRole(databaseUrl), MIGRATION_DATABASE_URL: '', SEED: '', PORT: '0', LOG_LEVEL: 'info',
-      AUTH_MODE: 'none', ...env },
+      AUTH_MODE: 'none', ...(key ? { NOTIFICATION_SIGNING_KEY: key.toString('base64') } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -103,11 +103,11 @@ export function untilClients(clients: SeatMapClient[], condition: () => boolean 
   });
 }
 
-/** The database's free seats of a flight, as the views hold them. */
+/** The database's free and held seats of a flight, as the views hold them. */
 export async function databaseSeatMap(databaseUrl: string, flightNumber: string, isoDate: string) {
-  const [row] = await query(databaseUrl, `select available_seats(id) as seats, seats_version::int as version
-    from flights where flight_number = $1 and flight_date = $2`, [flightNumber, isoDate]);
-  return { availableSeats: row.seats as number[], version: row.version as number };
+  const [row] = await query(databaseUrl, `select available_seats(id) as seats, held_seats(id) as held,
+    seats_version::int as version from flights where flight_number = $1 and flight_date = $2`, [flightNumber, isoDate]);
+  return { availableSeats: row.seats as number[], heldSeats: row.held as number[], version: row.version as number };
 }
 
 /** The next `name` event of a socket.io-client socket (which is not a node EventEmitter). */
@@ -121,7 +121,8 @@ export async function allMatchDatabase(url: string, clients: SeatMapClient[], fl
     const truth = await databaseSeatMap(url, flightNumber, isoDate);
     for (const client of clients) {
       const view = client.seatMaps.get(SeatMapClient.key(flightNumber, date));
-      if (!view || view.version !== truth.version || view.availableSeats.join() !== truth.availableSeats.join()) return false;
+      if (!view || view.version !== truth.version || view.availableSeats.join() !== truth.availableSeats.join()
+        || view.heldSeats.join() !== truth.heldSeats.join()) return false;
     }
   }
   return true;

@@ -25,6 +25,15 @@ describe('SQLSTATE -> HTTP', () => {
     }
   });
 
+  it('maps every data exception (class 22) to a 400 that does not echo PostgreSQL\'s text', () => {
+    for (const code of ['22P02', '22003', '22008', '22012', '22001', '2200G']) {
+      assert.deepEqual(httpStatusForSqlState(code), { status: 400, error: 'validation_error' }, code);
+      const error = apiErrorFromDatabase(serverError(code, 'invalid input syntax for type integer: "Infinity"'));
+      assert.equal(error?.status, 400);
+      assert.doesNotMatch(JSON.stringify(error?.body), /Infinity|integer/);
+    }
+  });
+
   it('leaves other states unmapped (they are our bugs: 500)', () => {
     assert.equal(httpStatusForSqlState('42P01'), undefined);
     assert.equal(apiErrorFromDatabase(serverError('42P01', 'relation "x" does not exist')), undefined);
