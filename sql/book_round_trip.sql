@@ -9,8 +9,10 @@
 --                            detail {"leg","flightNumber","date","seat","availableSeats":[...]}
 --   BJ002 flight not found  'Flight BKJT123 on 07/04/2025 not found'   detail {"leg","flightNumber","date"}
 --   BJ003 user not found    'User 42 not found'                         detail {"userId"}
---   BJ004 invalid request   e.g. 'inbound_date 2025-04-06 is before outbound_date 2025-04-07'
+--   BJ004 invalid request   e.g. 'inbound_date 2025-04-06 is before outbound_date 2025-04-07', or a seat
+--                            beyond the flight's capacity ('outbound_seat 9 is not between 1 and 8')
 --                            detail {"field"}
+--   BJ015 flight cancelled  'Flight BKJT123 on 07/04/2025 is cancelled'  detail {"leg","flightNumber","date"}
 --
 -- The rule itself is reserve_seats() below, for one to four passengers, booking now or holding
 -- (sql/holds.sql); book_round_trip() is its one-passenger form, and book_seats(), hold_seats() and the
@@ -36,6 +38,8 @@ security definer -- runs as the owner: the API role may call it but not write th
 set search_path = pg_catalog, public, pg_temp
 as $$
 #variable_conflict use_column
+declare
+  v_capacity integer;
 begin
   -- The one-seat form's own argument rules, with its own field names; reserve_seats checks the rest.
   if outbound_flight_number is null or outbound_date is null or outbound_seat is null
@@ -44,12 +48,29 @@ begin
     raise exception using errcode = 'BJ004', message = 'every argument of book_round_trip is required',
       detail = json_build_object('field', null)::text;
   end if;
-  if outbound_seat not between 1 and 8 then
-    raise exception using errcode = 'BJ004', message = format('outbound_seat %s is not between 1 and 8', outbound_seat),
+  if outbound_seat not between 1 and 100 then
+    raise exception using errcode = 'BJ004', message = format('outbound_seat %s is not between 1 and 100', outbound_seat),
       detail = json_build_object('field', 'outboundSeat')::text;
   end if;
-  if inbound_seat not between 1 and 8 then
-    raise exception using errcode = 'BJ004', message = format('inbound_seat %s is not between 1 and 8', inbound_seat),
+  if inbound_seat not between 1 and 100 then
+    raise exception using errcode = 'BJ004', message = format('inbound_seat %s is not between 1 and 100', inbound_seat),
+      detail = json_build_object('field', 'inboundSeat')::text;
+  end if;
+
+  -- A seat beyond the flight's capacity, named by this form's fields. A flight's capacity never changes once
+  -- it exists, so it is read before reserve_seats() locks the flights (an unknown flight is its error).
+  select f.total_seats into v_capacity from flights f
+   where f.flight_number = outbound_flight_number and f.flight_date = outbound_date;
+  if outbound_seat > v_capacity then
+    raise exception using errcode = 'BJ004',
+      message = format('outbound_seat %s is not between 1 and %s', outbound_seat, v_capacity),
+      detail = json_build_object('field', 'outboundSeat')::text;
+  end if;
+  select f.total_seats into v_capacity from flights f
+   where f.flight_number = inbound_flight_number and f.flight_date = inbound_date;
+  if inbound_seat > v_capacity then
+    raise exception using errcode = 'BJ004',
+      message = format('inbound_seat %s is not between 1 and %s', inbound_seat, v_capacity),
       detail = json_build_object('field', 'inboundSeat')::text;
   end if;
 
@@ -99,6 +120,7 @@ declare
   v_created timestamptz;
   v_expires timestamptz;
   v_inserted integer;
+  v_beyond integer;
 begin
   if p_user_id is null or p_outbound_flight_number is null or p_outbound_date is null or p_outbound_seats is null
      or p_inbound_flight_number is null or p_inbound_date is null or p_inbound_seats is null then
@@ -163,15 +185,26 @@ begin
   if not found then
     perform raise_flight_not_found('inbound', p_inbound_flight_number, p_inbound_date);
   end if;
-  if exists (select 1 from unnest(p_outbound_seats) s where s not between 1 and v_outbound.total_seats) then
+  -- A seat exists up to the flight's capacity (8 on the standard jet, up to 100).
+  select s into v_beyond from unnest(p_outbound_seats) s where s not between 1 and v_outbound.total_seats limit 1;
+  if v_beyond is not null then
     raise exception using errcode = 'BJ004',
-      message = format('outbound_seats %s: seats are numbered 1 to %s', p_outbound_seats, v_outbound.total_seats),
+      message = format('outbound seat %s is not between 1 and %s', v_beyond, v_outbound.total_seats),
       detail = json_build_object('field', 'outboundSeats')::text;
   end if;
-  if exists (select 1 from unnest(p_inbound_seats) s where s not between 1 and v_inbound.total_seats) then
+  select s into v_beyond from unnest(p_inbound_seats) s where s not between 1 and v_inbound.total_seats limit 1;
+  if v_beyond is not null then
     raise exception using errcode = 'BJ004',
-      message = format('inbound_seats %s: seats are numbered 1 to %s', p_inbound_seats, v_inbound.total_seats),
+      message = format('inbound seat %s is not between 1 and %s', v_beyond, v_inbound.total_seats),
       detail = json_build_object('field', 'inboundSeats')::text;
+  end if;
+
+  -- A cancelled flight is sold no more, and no seat of it is held.
+  if v_outbound.status = 'cancelled' then
+    perform raise_flight_cancelled('outbound', v_outbound);
+  end if;
+  if v_inbound.status = 'cancelled' then
+    perform raise_flight_cancelled('inbound', v_inbound);
   end if;
 
   -- Under the locks: which requested seats have a row, and is it a live claim or an expired hold?

@@ -9,7 +9,8 @@
 --
 -- The first call with a key books, and stores the outcome with the key, in the same transaction:
 --   - the booking (booking_id, status 'confirmed'), or
---   - the booking rules' refusal: BJ001 seat taken, BJ002 flight not found, BJ003 user not found. These are
+--   - the booking rules' refusal: BJ001 seat taken, BJ002 flight not found, BJ003 user not found, BJ015
+--     flight cancelled. These are
 --     returned in the refusal_* columns instead of raised, so that they commit with the key.
 -- Any other error (BJ004 invalid request, a timeout, a lost connection) rolls everything back, the key
 -- included, so the client may retry with the same key.
@@ -87,7 +88,7 @@ begin
         inbound_date => book_round_trip_idempotent.inbound_date,
         inbound_seat => book_round_trip_idempotent.inbound_seat,
         user_id => book_round_trip_idempotent.user_id) b;
-  exception when sqlstate 'BJ001' or sqlstate 'BJ002' or sqlstate 'BJ003' then
+  exception when sqlstate 'BJ001' or sqlstate 'BJ002' or sqlstate 'BJ003' or sqlstate 'BJ015' then
     -- The booking rules answered (the booking itself was rolled back to the block's start): that answer
     -- is this key's outcome.
     get stacked diagnostics v_code = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;

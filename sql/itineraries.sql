@@ -17,7 +17,16 @@ select b.id as booking_id,
        inbound.flight_date as inbound_date,
        b.inbound_seat,
        b.created_at,
-       b.cancelled_at
+       b.cancelled_at,
+       -- Route and times of both legs, local time at each airport, ISO 8601 with offset.
+       outbound.origin as outbound_origin,
+       outbound.destination as outbound_destination,
+       outbound.departure_local as outbound_departure_time,
+       outbound.arrival_local as outbound_arrival_time,
+       inbound.origin as inbound_origin,
+       inbound.destination as inbound_destination,
+       inbound.departure_local as inbound_departure_time,
+       inbound.arrival_local as inbound_arrival_time
   from bookings b
-  join flights outbound on outbound.id = b.outbound_flight_id
-  join flights inbound on inbound.id = b.inbound_flight_id;
+  join flight_schedule outbound on outbound.id = b.outbound_flight_id
+  join flight_schedule inbound on inbound.id = b.inbound_flight_id;

@@ -4,10 +4,12 @@
 -- the embedded database). It may:
 --   - execute the booking functions, which are `security definer` (they run as their owner, with a pinned
 --     search_path) and are the only way it writes: book_round_trip, book_round_trip_idempotent,
---     book_round_trips, cancel_booking, purge_expired_idempotency_keys, and for holds and parties
---     book_seats, hold_seats, confirm_hold, release_hold, expire_holds, reserve_seats_idempotent;
---   - read what it serves: flights, seats, bookings, booking_passengers, seat_holds, the itineraries
---     view, and users' ids (not names);
+--     book_round_trips, cancel_booking, purge_expired_idempotency_keys; for holds and parties
+--     book_seats, hold_seats, confirm_hold, release_hold, expire_holds, reserve_seats_idempotent; and flight
+--     management (create_flight, create_flights, change_flight_times, cancel_flight; admin-only in the API
+--     when AUTH_MODE=jwt);
+--   - read what it serves: flights, airports, seats, bookings, booking_passengers, seat_holds, the
+--     itineraries and flight_schedule views, and users' ids (not names);
 --   - execute the account functions (sql/accounts.sql), also `security definer`: register_account, login,
 --     refresh_session, logout;
 --   - LISTEN and NOTIFY (allowed to every role).
@@ -26,6 +28,11 @@ revoke execute on function
   login(text, text, interval),
   refresh_session(text),
   logout(text),
+  create_flight(text, date, text, text, timestamptz, timestamptz, numeric, integer),
+  create_flights(jsonb),
+  change_flight_times(text, date, timestamptz, timestamptz),
+  cancel_flight(text, date),
+  generate_demo_schedule(date, integer),
   reserve_seats(integer, text, date, integer[], text, date, integer[], text[], interval),
   book_seats(text, date, integer[], text, date, integer[], integer, text[]),
   hold_seats(text, date, integer[], text, date, integer[], integer, text[], integer),
@@ -42,7 +49,8 @@ set search_path = pg_catalog, public, pg_temp
 as $$
 begin
   execute format('grant usage on schema public to %I', p_role);
-  execute format('grant select on flights, seats, bookings, booking_passengers, seat_holds, itineraries to %I', p_role);
+  execute format('grant select on flights, seats, bookings, booking_passengers, seat_holds, itineraries, airports,
+    flight_schedule to %I', p_role);
   execute format('grant select (id) on users to %I', p_role);
   execute format($grant$grant execute on function
       book_round_trip(text, date, integer, text, date, integer, integer),
@@ -55,6 +63,11 @@ begin
       login(text, text, interval),
       refresh_session(text),
       logout(text),
+      local_time_text(timestamptz, text),
+      create_flight(text, date, text, text, timestamptz, timestamptz, numeric, integer),
+      create_flights(jsonb),
+      change_flight_times(text, date, timestamptz, timestamptz),
+      cancel_flight(text, date),
       held_seats(integer),
       book_seats(text, date, integer[], text, date, integer[], integer, text[]),
       hold_seats(text, date, integer[], text, date, integer[], integer, text[], integer),

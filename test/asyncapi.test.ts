@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { SPEC_EXAMPLE, postBooking } from './helpers/api.ts';
+import { callApi } from './helpers/contract.ts';
 import { freshApiPerTest } from './helpers/setup.ts';
 import { connectSocket, subscribe, waitForEvent } from './helpers/sockets.ts';
 
@@ -32,13 +33,13 @@ describe('the AsyncAPI document and the page\'s files', () => {
     assert.deepEqual(Object.values(document.channels).map((c: any) => c.address), ['/', '/flights']);
     const names = Object.values(document.components.messages).map((m: any) => m.name);
     for (const event of ['subscribe', 'unsubscribe', 'seats_snapshot', 'seats_updated', 'error', 'booking_confirmed',
-      'booking_failed', 'relay_status', 'server_shutdown']) assert.ok(names.includes(event), event);
+      'booking_failed', 'relay_status', 'server_shutdown', 'watch_user', 'booking_cancelled', 'flight_times_changed']) assert.ok(names.includes(event), event);
 
     const openApi: any = await (await fetch(`${state.api.url}/openapi.json`)).json();
     assert.match(openApi.info.description, /\(\/asyncapi\.json\)/);
   });
 
-  it('describes what the server really sends: snapshot, update, error and booking results', async () => {
+  it('describes what the server really sends: snapshot, update, error, booking results and a user\'s notices', async () => {
     const document: any = await (await fetch(`${state.api.url}/asyncapi.json`)).json();
     const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
     const payloadSchema = (event: string): ValidateFunction => {
@@ -65,6 +66,18 @@ describe('the AsyncAPI document and the page\'s files', () => {
       check('booking_confirmed', await waitForEvent(socket, 'booking_confirmed'));
       assert.equal((await postBooking(state.api.url, SPEC_EXAMPLE, { headers: { 'content-type': 'application/json', ...headers } })).status, 409);
       check('booking_failed', await waitForEvent(socket, 'booking_failed'));
+
+      // A user's notices (AUTH_MODE=none here, so the socket asks for them).
+      check('watch_user', { userId: 1 });
+      check('watch_user acknowledgement', await socket.socket.emitWithAck('watch_user', { userId: 1 }));
+      const moved = await callApi(state.api.url, 'PATCH', '/api/flights/times', {
+        body: { flightNumber: 'BKJT123', date: '07/04/2025', departureTime: '2025-04-07T17:30:00Z', arrivalTime: '2025-04-07T19:00:00Z' },
+      });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      check('flight_times_changed', await waitForEvent(socket, 'flight_times_changed'));
+      const cancelled = await callApi(state.api.url, 'POST', '/api/flights/cancellation', { body: { flightNumber: 'BKJT234', date: '08/04/2025' } });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      check('booking_cancelled', await waitForEvent(socket, 'booking_cancelled'));
 
       // And it refuses what the server refuses.
       assert.equal(payloadSchema('subscribe')({ flightNumber: 'bkjt123', date: '07/04/2025' }), false);

@@ -21,8 +21,9 @@ after(async () => { await cluster.stop(); });
 
 /** Adds `count` flights ATK0001.. on 01/01/2030 and returns their refs. */
 async function addFlights(url: string, count: number) {
-  await query(url, `insert into flights (flight_number, flight_date)
-    select 'ATK' || lpad(g::text, 6, '0'), date '2030-01-01' from generate_series(1, $1) g`, [count]);
+  await query(url, `insert into flights (flight_number, flight_date, origin, destination, departure_at, arrival_at, fare)
+    select 'ATK' || lpad(g::text, 6, '0'), date '2030-01-01', 'LAX', 'SFO', '2030-01-01 09:00 America/Los_Angeles',
+           '2030-01-01 10:25 America/Los_Angeles', 199 from generate_series(1, $1) g`, [count]);
   return Array.from({ length: count }, (_, i) => ({ flightNumber: `ATK${String(i + 1).padStart(6, '0')}`, date: '01/01/2030' }));
 }
 

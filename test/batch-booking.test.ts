@@ -87,6 +87,35 @@ describe('book_round_trips() from SQL', () => {
     assert.equal(rows[2].status, 'confirmed');
   });
 
+  it('a cancelled flight is BJ015 (409 flight_cancelled) in a batch; the others of the batch still book', async () => {
+    const url = await cluster.freshDatabase();
+    await query(url, "select * from cancel_flight('BKJT234', '2025-04-08')");
+    const other = { ...trip(1, 2), inbound_flight_number: 'BKJT789', inbound_date: '2025-04-12' };
+    const rows = await query(url, BATCH, [JSON.stringify([trip(1, 2), other, { ...trip(2, 3), idempotency_key: 'k-c', request_fingerprint: 'c' }])]);
+    assert.deepEqual(rows.map((r) => r.refusal_code), ['BJ015', null, 'BJ015']);
+    assert.equal(rows[1].status, 'confirmed');
+    assert.equal(JSON.parse(rows[0].refusal_detail).leg, 'inbound');
+    assert.deepEqual(httpStatusForSqlState('BJ015'), { status: 409, error: 'flight_cancelled' });
+    assert.deepEqual(await takenSeats(url, 'BKJT234', '2025-04-08'), []);
+  });
+
+  it('holds each flight\'s capacity in a batch: the last seat of a 12-seat flight books once, seat 13 is BJ004', async () => {
+    const url = await cluster.freshDatabase();
+    await query(url, `select * from create_flight('BJ700', '2026-03-02', 'LAX', 'JFK', '2026-03-02 08:00 America/Los_Angeles',
+      '2026-03-02 16:30 America/New_York', 500, 12)`);
+    await query(url, `select * from create_flight('BJ701', '2026-03-03', 'JFK', 'LAX', '2026-03-03 09:00 America/New_York',
+      '2026-03-03 12:30 America/Los_Angeles', 500, 100)`);
+    const leg = (outboundSeat: number, inboundSeat: number, userId: number): SqlRequest => ({
+      outbound_flight_number: 'BJ700', outbound_date: '2026-03-02', outbound_seat: outboundSeat,
+      inbound_flight_number: 'BJ701', inbound_date: '2026-03-03', inbound_seat: inboundSeat, user_id: userId,
+    });
+    const rows = await query(url, BATCH, [JSON.stringify([leg(12, 100, 1), leg(12, 99, 2), leg(13, 98, 3), leg(1, 101, 4)])]);
+    assert.deepEqual(rows.map((r) => r.refusal_code), [null, 'BJ001', 'BJ004', 'BJ004']);
+    assert.equal(rows[0].status, 'confirmed');
+    assert.deepEqual(await takenSeats(url, 'BJ700', '2026-03-02'), [12]);
+    assert.deepEqual(await takenSeats(url, 'BJ701', '2026-03-03'), [100]);
+  });
+
   it('is callable by the API role, which still cannot write the tables', async () => {
     const url = await cluster.freshDatabase();
     const api = new URL(url);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunningServer } from '../src/server.ts';
-import { SPEC_EXAMPLE, postBooking, query, startApi, takenSeats } from './helpers/api.ts';
+import { SPEC_EXAMPLE, postBooking, query, startApi, takenSeats, SPEC_INBOUND_LEG, SPEC_OUTBOUND_LEG } from './helpers/api.ts';
 import { startTestCluster, type TestCluster } from './helpers/cluster.ts';
 
 let cluster: TestCluster;
@@ -36,8 +36,8 @@ describe('the spec example', () => {
     assert.match(first.body.bookingId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.deepEqual({ ...first.body, bookingId: 'x' }, {
       bookingId: 'x', status: 'confirmed',
-      outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 },
-      inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      outbound: SPEC_OUTBOUND_LEG,
+      inbound: SPEC_INBOUND_LEG,
     });
 
     const again = await postBooking(api.url, SPEC_EXAMPLE);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { SPEC_EXAMPLE, listenForSeatChanges, postBooking, query, sqlError, takenSeats } from './helpers/api.ts';
+import { SPEC_EXAMPLE, listenForSeatChanges, postBooking, query, sqlError, takenSeats, SPEC_INBOUND_LEG, SPEC_OUTBOUND_LEG } from './helpers/api.ts';
 import { assertValidationError, callApi } from './helpers/contract.ts';
 import { freshApiPerTest } from './helpers/setup.ts';
 
@@ -26,8 +26,8 @@ describe('DELETE /api/flight/booking/{bookingId}', () => {
     assert.equal(status, 200);
     assert.deepEqual({ ...body, createdAt: undefined, cancelledAt: undefined }, {
       bookingId, userId: 1, status: 'cancelled',
-      outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 },
-      inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      outbound: SPEC_OUTBOUND_LEG,
+      inbound: SPEC_INBOUND_LEG,
       createdAt: undefined, cancelledAt: undefined,
     });
     assert.ok(Date.parse(body.cancelledAt) >= Date.parse(body.createdAt));

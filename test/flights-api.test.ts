@@ -11,6 +11,17 @@ import { freshApiPerTest } from './helpers/setup.ts';
 const t = freshApiPerTest();
 const get = (path: string) => callApi(t.api.url, 'GET', path);
 const SEED_FLIGHTS = 53;
+/** CSV flights fly the LAX-SFO shuttle, 09:00-10:25 Pacific, 199.00 (src/seed/loader.ts). */
+const csvFlight = (flightNumber: string, date: string, availableSeats: number[]) => {
+  const north = Number(flightNumber.at(-1)) % 2 === 1;
+  const [dd, mm, yyyy] = date.split('/');
+  return {
+    flightNumber, date, availableSeats, totalSeats: 8,
+    origin: north ? 'LAX' : 'SFO', destination: north ? 'SFO' : 'LAX',
+    departureTime: `${yyyy}-${mm}-${dd}T09:00:00-07:00`, arrivalTime: `${yyyy}-${mm}-${dd}T10:25:00-07:00`,
+    originTimeZone: 'America/Los_Angeles', destinationTimeZone: 'America/Los_Angeles', fare: 199, status: 'scheduled',
+  };
+};
 
 describe('GET /api/flights', () => {
   it('first page by default: 20 flights by date then number, each with its free seats, and the total', async () => {
@@ -20,9 +31,9 @@ describe('GET /api/flights', () => {
       page: 1, limit: 20, total: SEED_FLIGHTS, count: 20,
     });
     assert.deepEqual(body.items.slice(0, 3), [
-      { flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], totalSeats: 8 },
-      { flightNumber: 'BKJT456', date: '07/04/2025', availableSeats: [2, 3, 5, 7, 8], totalSeats: 8 },
-      { flightNumber: 'BKJT234', date: '08/04/2025', availableSeats: [2, 3, 4, 5, 7, 8], totalSeats: 8 },
+      csvFlight('BKJT123', '07/04/2025', [1, 2, 5, 6, 7]),
+      csvFlight('BKJT456', '07/04/2025', [2, 3, 5, 7, 8]),
+      csvFlight('BKJT234', '08/04/2025', [2, 3, 4, 5, 7, 8]),
     ]);
   });
 
@@ -62,7 +73,7 @@ describe('GET /api/flights', () => {
     });
     assert.equal(booked.status, 201);
     const full = await get('/api/flights?hasAvailableSeats=false');
-    assert.deepEqual(full.body.items, [{ flightNumber: 'BKJT999', date: '01/05/2025', availableSeats: [], totalSeats: 8 }]);
+    assert.deepEqual(full.body.items, [csvFlight('BKJT999', '01/05/2025', [])]);
     const open = await get('/api/flights?hasAvailableSeats=true&limit=100');
     assert.equal(open.body.total, SEED_FLIGHTS - 1);
     assert.ok(open.body.items.every((f: any) => f.availableSeats.length > 0));
@@ -104,8 +115,7 @@ describe('GET /api/flights/seats', () => {
     const { status, body } = await get('/api/flights/seats?flightNumber=BKJT123&date=07/04/2025');
     assert.equal(status, 200);
     assert.deepEqual({ ...body, timestamp: undefined, version: undefined }, {
-      flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], heldSeats: [], totalSeats: 8,
-      timestamp: undefined, version: undefined,
+      ...csvFlight('BKJT123', '07/04/2025', [1, 2, 5, 6, 7]), heldSeats: [], timestamp: undefined, version: undefined,
     });
     assert.match(body.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     assert.ok(Math.abs(Date.parse(body.timestamp) - Date.now()) < 60_000);

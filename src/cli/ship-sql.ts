@@ -28,7 +28,8 @@ export const SQL_FILES = [
   'book_round_trip.sql', // book_round_trip(), available_seats() and the errors they raise
   'notification_signing.sql', // pgcrypto and the key the trigger signs with
   'seat_notifications.sql', // the trigger; its payload reads available_seats()
-  'itineraries.sql', // the view of bookings with their seats
+  'flights.sql', // flight_schedule, the flight and seat triggers, flight management; raises book_round_trip()'s errors
+  'itineraries.sql', // the view of bookings with their seats; reads flight_schedule
   'book_round_trip_idempotent.sql', // wraps book_round_trip()
   'book_round_trips.sql', // the batch form: calls book_round_trip() and book_round_trip_idempotent()
   'holds.sql', // party bookings and holds: reserve_seats() (book_round_trip.sql) and the hold lifecycle

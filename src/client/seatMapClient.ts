@@ -13,7 +13,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import type { FlightRef, SeatsSnapshot, SeatsUpdated, SocketError } from '../realtime/events.ts';
 
 /** What the client knows of a flight: the latest snapshot or update applied (a `seats_updated` has no totalSeats). */
-export type SeatMapView = Omit<SeatsSnapshot, 'totalSeats'>;
+export type SeatMapView = Pick<SeatsSnapshot, 'flightNumber' | 'date' | 'availableSeats' | 'heldSeats' | 'version' | 'timestamp'>;
 
 export interface SeatMapClientEvents {
   /** A flight's seat map changed (or arrived) in this client's view. */

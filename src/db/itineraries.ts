@@ -7,6 +7,12 @@ export interface ItineraryLeg {
   flightNumber: string;
   isoDate: string;
   seat: number;
+  origin: string;
+  destination: string;
+  /** ISO 8601, local time at the origin, with its offset. */
+  departureTime: string;
+  /** ISO 8601, local time at the destination, with its offset. */
+  arrivalTime: string;
 }
 
 export interface Itinerary {
@@ -31,6 +37,14 @@ type ItineraryRow = {
   inbound_flight_number: string;
   inbound_date: string;
   inbound_seat: number;
+  outbound_origin: string;
+  outbound_destination: string;
+  outbound_departure_time: string;
+  outbound_arrival_time: string;
+  inbound_origin: string;
+  inbound_destination: string;
+  inbound_departure_time: string;
+  inbound_arrival_time: string;
   created_at: string;
   cancelled_at: string | null;
 };
@@ -38,14 +52,24 @@ type ItineraryRow = {
 const COLUMNS = sql`i.booking_id, i.user_id, i.status,
   i.outbound_flight_number, ${isoDate(sql`i.outbound_date`)} as outbound_date, i.outbound_seat,
   i.inbound_flight_number, ${isoDate(sql`i.inbound_date`)} as inbound_date, i.inbound_seat,
+  i.outbound_origin, i.outbound_destination, i.outbound_departure_time, i.outbound_arrival_time,
+  i.inbound_origin, i.inbound_destination, i.inbound_departure_time, i.inbound_arrival_time,
   ${isoUtcTimestamp(sql`i.created_at`)} as created_at, ${isoUtcTimestamp(sql`i.cancelled_at`)} as cancelled_at`;
 
 const toItinerary = (row: ItineraryRow): Itinerary => ({
   bookingId: row.booking_id,
   userId: row.user_id,
   status: row.status,
-  outbound: { flightNumber: row.outbound_flight_number, isoDate: row.outbound_date, seat: row.outbound_seat },
-  inbound: { flightNumber: row.inbound_flight_number, isoDate: row.inbound_date, seat: row.inbound_seat },
+  outbound: {
+    flightNumber: row.outbound_flight_number, isoDate: row.outbound_date, seat: row.outbound_seat,
+    origin: row.outbound_origin, destination: row.outbound_destination,
+    departureTime: row.outbound_departure_time, arrivalTime: row.outbound_arrival_time,
+  },
+  inbound: {
+    flightNumber: row.inbound_flight_number, isoDate: row.inbound_date, seat: row.inbound_seat,
+    origin: row.inbound_origin, destination: row.inbound_destination,
+    departureTime: row.inbound_departure_time, arrivalTime: row.inbound_arrival_time,
+  },
   createdAt: row.created_at,
   cancelledAt: row.cancelled_at,
 });

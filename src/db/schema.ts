@@ -4,10 +4,14 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, check, date, foreignKey, index, integer, pgTable, primaryKey, smallint, text, timestamp,
+  bigint, check, date, foreignKey, index, integer, numeric, pgTable, primaryKey, smallint, text, timestamp,
   unique, uuid,
 } from 'drizzle-orm/pg-core';
 import { FLIGHT_NUMBER_PATTERN } from '../domain/wire.ts';
+
+/** The most seats a flight may have; the 8-seat jet is the default (SPEC). */
+export const MAX_CAPACITY = 100;
+export const DEFAULT_CAPACITY = 8;
 
 export const users = pgTable('users', {
   id: integer('id').primaryKey(),
@@ -18,17 +22,46 @@ export const users = pgTable('users', {
   check('users_number_of_pets_range', sql`${t.numberOfPets} between 0 and 2`),
 ]);
 
-/** A flight is a flight number on a date. `seats_version` grows by one with every change of its seat map. */
+/** Airports by IATA code. `time_zone` (IANA) is how a flight's times are shown locally. */
+export const airports = pgTable('airports', {
+  code: text('code').primaryKey(),
+  city: text('city').notNull(),
+  name: text('name').notNull(),
+  timeZone: text('time_zone').notNull(),
+}, (t) => [
+  check('airports_code_format', sql`${t.code} ~ '^[A-Z]{3}$'`),
+]);
+
+/**
+ * A flight is a flight number on a date, the local date of its departure at the origin (kept so by a
+ * trigger, sql/flights.sql). `seats_version` grows by one with every change of its seat map.
+ * The search indexes all end in departure_at, the order of every search: each filter combination of
+ * origin, destination and departure range is one index range scan, already sorted.
+ */
 export const flights = pgTable('flights', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   flightNumber: text('flight_number').notNull(),
   flightDate: date('flight_date', { mode: 'string' }).notNull(),
-  totalSeats: smallint('total_seats').notNull().default(8),
+  totalSeats: smallint('total_seats').notNull().default(DEFAULT_CAPACITY),
   seatsVersion: bigint('seats_version', { mode: 'number' }).notNull().default(0),
+  origin: text('origin').notNull().references(() => airports.code),
+  destination: text('destination').notNull().references(() => airports.code),
+  departureAt: timestamp('departure_at', { withTimezone: true }).notNull(),
+  arrivalAt: timestamp('arrival_at', { withTimezone: true }).notNull(),
+  fare: numeric('fare', { precision: 10, scale: 2 }).notNull(),
+  status: text('status').notNull().default('scheduled'),
 }, (t) => [
   unique('flights_number_date_key').on(t.flightNumber, t.flightDate),
   check('flights_flight_number_format', sql`${t.flightNumber} ~ ${sql.raw(`'${FLIGHT_NUMBER_PATTERN}'`)}`),
-  check('flights_total_seats_eight', sql`${t.totalSeats} = 8`),
+  check('flights_total_seats_range', sql`${t.totalSeats} between 1 and 100`),
+  check('flights_status_known', sql`${t.status} in ('scheduled', 'cancelled')`),
+  check('flights_route_differs', sql`${t.origin} <> ${t.destination}`),
+  check('flights_arrival_after_departure', sql`${t.arrivalAt} > ${t.departureAt}`),
+  check('flights_fare_range', sql`${t.fare} >= 0`),
+  index('flights_route_departure_idx').on(t.origin, t.destination, t.departureAt),
+  index('flights_origin_departure_idx').on(t.origin, t.departureAt),
+  index('flights_destination_departure_idx').on(t.destination, t.departureAt),
+  index('flights_departure_idx').on(t.departureAt),
 ]);
 
 /** A round trip. Never deleted: a cancellation marks it and frees its seats. */
@@ -45,7 +78,7 @@ export const bookings = pgTable('bookings', {
 }, (t) => [
   check('bookings_status_known', sql`${t.status} in ('confirmed', 'cancelled')`),
   check('bookings_legs_differ', sql`${t.outboundFlightId} <> ${t.inboundFlightId}`),
-  check('bookings_seats_range', sql`${t.outboundSeat} between 1 and 8 and ${t.inboundSeat} between 1 and 8`),
+  check('bookings_seats_range', sql`${t.outboundSeat} between 1 and 100 and ${t.inboundSeat} between 1 and 100`),
   index('bookings_user_id_created_at_idx').on(t.userId, t.createdAt),
 ]);
 
@@ -65,7 +98,7 @@ export const seats = pgTable('seats', {
   primaryKey({ name: 'seats_pkey', columns: [t.flightId, t.seatNumber] }),
   foreignKey({ name: 'seats_booking_id_fkey', columns: [t.bookingId], foreignColumns: [bookings.id] }),
   foreignKey({ name: 'seats_hold_id_fkey', columns: [t.holdId], foreignColumns: [seatHolds.id] }),
-  check('seats_seat_number_range', sql`${t.seatNumber} between 1 and 8`),
+  check('seats_seat_number_range', sql`${t.seatNumber} between 1 and 100`),
   check('seats_booked_or_held', sql`${t.bookingId} is null or ${t.holdId} is null`),
   index('seats_booking_id_idx').on(t.bookingId),
   // Partial: plain bookings (hold_id null) pay nothing to maintain it.

@@ -55,6 +55,15 @@ export function callerOf(res: Response): Caller {
 /** The caller, if any: for operations anyone may call (rate limits key on it). */
 export const optionalCaller = (res: Response): Caller | undefined => res.locals.caller as Caller | undefined;
 
+/**
+ * Operations on what is sold (flight management): admins only when identity is on (401 without a token,
+ * 403 for a customer); anyone in the open contract.
+ */
+export function requireAdmin(res: Response): void {
+  const caller = callerOf(res);
+  if (caller.kind === 'user' && caller.role !== 'admin') throw forbidden('Only an admin may manage flights');
+}
+
 /** A customer acts only for itself; an admin for anyone; the open contract for anyone. */
 export const mayActFor = (caller: Caller, userId: number) =>
   caller.kind === 'open' || caller.role === 'admin' || caller.userId === userId;

@@ -227,9 +227,9 @@ export function createApp(db: Db, options: AppOptions): Express {
   // The page's files (index.html at /); anything else falls through to the API and its JSON 404.
   app.use(express.static(WEB_DIR, { index: 'index.html', redirect: false, fallthrough: true }));
 
-  // Only the operations that take a body (POST) read one: a body sent with a GET or DELETE is ignored.
+  // Only the operations that take a body (POST, PATCH) read one: a body sent with a GET or DELETE is ignored.
   const parseJson = express.json({ limit: BODY_LIMIT });
-  app.use((req, res, next) => (req.method === 'POST' ? parseJson(req, res, next) : next()));
+  app.use((req, res, next) => (req.method === 'POST' || req.method === 'PATCH' ? parseJson(req, res, next) : next()));
   app.use(integerParameters(openApiDocument));
   app.use(requestValidator(tokens ? 'jwt' : 'none', openApiDocument));
   app.use(healthRoutes(db, options.isListenerConnected ?? (() => true)));

@@ -8,7 +8,7 @@
  */
 import { type Request, Router } from 'express';
 import { type BookingResult, bookingResultFor, publishBookingResult } from '../channels/bookingResults.ts';
-import type { BatchOutcome, BookedRoundTrip, Refusal } from '../db/bookRoundTrips.ts';
+import type { BatchOutcome, BookedRoundTrip, LegRoute, Refusal } from '../db/bookRoundTrips.ts';
 import type { BookingQueue } from '../db/bookingQueue.ts';
 import { cancelBooking } from '../db/cancelBooking.ts';
 import type { Db } from '../db/client.ts';
@@ -61,8 +61,25 @@ export function socketReporter(db: Db, req: Request, userId: number | undefined)
 }
 
 /** A leg of the 201 body: `seat` always (the first passenger's), `seats` when the request listed them. */
-export const bookedLeg = (flightNumber: string, date: string, seats: number[], listed: boolean) =>
-  ({ flightNumber, date, seat: seats[0]!, ...(listed ? { seats } : {}) });
+/**
+ * Both legs of a booking just made, with their routes and local times as the booking now stands (one
+ * read after the commit); a party's legs list all its seats, `seat` being passenger 1's.
+ */
+export async function bookedLegs(db: Db, booked: BookedRoundTrip, legs: { outbound: LegRef; inbound: LegRef }, party: boolean) {
+  const routes = booked.routes ?? await readRoutes(db, booked.bookingId);
+  const leg = (ref: LegRef, route: LegRoute) =>
+    ({ flightNumber: ref.flightNumber, date: ref.date, seat: ref.seats[0]!, ...(party ? { seats: ref.seats } : {}), ...route });
+  return { outbound: leg(legs.outbound, routes.outbound), inbound: leg(legs.inbound, routes.inbound) };
+}
+
+type LegRef = { flightNumber: string; date: string; seats: number[] };
+
+async function readRoutes(db: Db, bookingId: string): Promise<{ outbound: LegRoute; inbound: LegRoute }> {
+  const itinerary = await findItinerary(db, bookingId).catch(rethrowFromDatabase);
+  if (!itinerary) throw bookingNotFound(bookingId); // bookings are never deleted
+  const route = ({ origin, destination, departureTime, arrivalTime }: LegRoute) => ({ origin, destination, departureTime, arrivalTime });
+  return { outbound: route(itinerary.outbound), inbound: route(itinerary.inbound) };
+}
 
 /**
  * One passenger's bookings go through `queue` (src/db/bookingQueue.ts), which batches what arrives at
@@ -115,7 +132,9 @@ export function bookingRoutes(db: Db, queue: BookingQueue): Router {
         }
       }
     } catch (e) {
-      if (e instanceof ApiError) report(refusedOutcome(e, e.headers[IDEMPOTENT_REPLAYED_HEADER] === 'true'));
+      if (e instanceof ApiError) {
+        report(refusedOutcome(e, e.headers[IDEMPOTENT_REPLAYED_HEADER] === 'true'));
+      }
       throw e;
     }
     if (replayed) res.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
@@ -125,8 +144,10 @@ export function bookingRoutes(db: Db, queue: BookingQueue): Router {
     const body: BookingConfirmation = {
       bookingId: booked.bookingId,
       status: booked.status,
-      outbound: bookedLeg(request.outboundFlightNumber, request.outboundDate, outboundSeats, choice.party),
-      inbound: bookedLeg(request.inboundFlightNumber, request.inboundDate, inboundSeats, choice.party),
+      ...await bookedLegs(db, booked, {
+        outbound: { flightNumber: request.outboundFlightNumber, date: request.outboundDate, seats: outboundSeats },
+        inbound: { flightNumber: request.inboundFlightNumber, date: request.inboundDate, seats: inboundSeats },
+      }, choice.party),
     };
     report({
       kind: 'confirmed',

@@ -51,11 +51,14 @@ export const SQLSTATE_TO_HTTP: Readonly<Record<string, { status: number; error: 
   BJ005: { status: 404, error: 'booking_not_found' }, // cancel_booking: no such booking
   BJ006: { status: 409, error: 'already_cancelled' }, // cancel_booking: the booking was cancelled before
   BJ007: { status: 422, error: 'idempotency_key_reused' }, // book_round_trip_idempotent: key used for another request
+  BJ008: { status: 409, error: 'flight_exists' }, // create_flight(s): the flight number already flies that date
+  BJ009: { status: 400, error: 'validation_error' }, // create_flight(s): unknown airport (detail names the field)
   BJ010: { status: 409, error: 'email_in_use' }, // register_account: the email has an account (any case)
   BJ011: { status: 400, error: 'validation_error' }, // register_account: password under 10 characters
   BJ012: { status: 401, error: 'invalid_credentials' }, // login: wrong email or password (one answer for both)
   BJ013: { status: 401, error: 'invalid_refresh_token' }, // refresh_session: unknown, expired or revoked
   BJ014: { status: 401, error: 'invalid_refresh_token' }, // refresh_session: used before: its family is now revoked
+  BJ015: { status: 409, error: 'flight_cancelled' }, // booking, holding, changing or cancelling a cancelled flight
   BJ020: { status: 404, error: 'hold_not_found' }, // confirm_hold, release_hold: no such hold
   BJ021: { status: 410, error: 'hold_expired' }, // confirm_hold: the hold's time is up
   BJ022: { status: 403, error: 'hold_forbidden' }, // confirm_hold, release_hold: another user's hold (open mode)

@@ -16,7 +16,7 @@ import type { Db } from '../db/client.ts';
 import { confirmHold, holdSeats, type PartyTrip, type PlacedHold, releaseHold, reserveSeatsIdempotent } from '../db/holds.ts';
 import { holdCreatedResult, holdReleasedResult } from '../channels/bookingResults.ts';
 import { callerOf, forbidden, mayActFor } from './access.ts';
-import { bookedLeg, refusalError, socketReporter } from './booking.ts';
+import { bookedLegs, refusalError, socketReporter } from './booking.ts';
 import { ApiError, rethrowFromDatabase, validationError } from './errors.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from './idempotency.ts';
 import type { BookingConfirmation, HoldCreated, HoldOwner, HoldRequest } from './schemas.ts';
@@ -111,8 +111,10 @@ export function holdRoutes(db: Db, holdTtlSeconds = DEFAULT_HOLD_TTL_SECONDS): R
     const body: BookingConfirmation = {
       bookingId: confirmed.bookingId,
       status: confirmed.status,
-      outbound: bookedLeg(outbound.flightNumber, isoToWireDate(outbound.isoDate), outbound.seats, true),
-      inbound: bookedLeg(inbound.flightNumber, isoToWireDate(inbound.isoDate), inbound.seats, true),
+      ...await bookedLegs(db, confirmed, {
+        outbound: { flightNumber: outbound.flightNumber, date: isoToWireDate(outbound.isoDate), seats: outbound.seats },
+        inbound: { flightNumber: inbound.flightNumber, date: isoToWireDate(inbound.isoDate), seats: inbound.seats },
+      }, true),
     };
     socket.outcome({
       kind: 'confirmed',

@@ -8,9 +8,14 @@ import { ApiError, rethrowFromDatabase } from './errors.ts';
 import { pageBody, pageWindow } from './pagination.ts';
 import type { Booking, BookingPage, ItineraryQuery } from './schemas.ts';
 
-const legBody = (leg: ItineraryLeg) => ({ flightNumber: leg.flightNumber, date: isoToWireDate(leg.isoDate), seat: leg.seat });
+const legBody = (leg: ItineraryLeg) => ({
+  flightNumber: leg.flightNumber, date: isoToWireDate(leg.isoDate), seat: leg.seat,
+  origin: leg.origin, destination: leg.destination, departureTime: leg.departureTime, arrivalTime: leg.arrivalTime,
+});
 
 /** A booking as the API shows it; `cancelledAt` only on cancelled bookings. */
+export { legBody };
+
 export const bookingBody = (itinerary: Itinerary): Booking => ({
   bookingId: itinerary.bookingId,
   userId: itinerary.userId,

@@ -8,9 +8,10 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { SOCKET_ID_PATTERN } from '../domain/wire.ts';
 import {
-  Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightListQuery,
-  FlightPage, Health, HoldCreated, HoldOwner, HoldPath, HoldRequest, IdempotencyKey, ItineraryQuery, LoginRequest,
-  Readiness, RefreshRequest, Registered, RegisterRequest, SeatMap, SeatMapQuery, TokenPair, UserPath,
+  Booking, BookingConfirmation, BookingPage, BookingPath, BookingRequest, ErrorBody, FlightBatch, FlightCancellation,
+  FlightListQuery, FlightPage, FlightRefBody, FlightSummary, FlightTimesChange, Health, HoldCreated, HoldOwner, HoldPath,
+  HoldRequest, IdempotencyKey, ItineraryQuery, LoginRequest, NewFlight, NewFlightBatch, Readiness, RefreshRequest,
+  Registered, RegisterRequest, SeatMap, SeatMapQuery, TokenPair, UserPath,
 } from './schemas.ts';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.ts';
 
@@ -52,8 +53,8 @@ const retryAfter = { 'Retry-After': { required: true, schema: { type: 'integer' 
 /** Responses shared by operations, referenced from each of them. */
 const sharedResponses = {
   ValidationError: errorResponse('Malformed request: `details` names each problem', {
-    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be <= 8',
-    details: [{ field: 'outboundSeat', message: 'must be <= 8' }],
+    error: 'validation_error', message: 'The request is invalid: outboundSeat: must be >= 1',
+    details: [{ field: 'outboundSeat', message: 'must be >= 1' }],
   }),
   PayloadTooLarge: errorResponse('Body too large (over 16 kB)', {
     error: 'payload_too_large', message: 'The request body is too large',
@@ -94,6 +95,22 @@ const flightNotFound = errorResponse('No such flight on that date', {
 const bookingNotFound = errorResponse('No such booking', {
   error: 'booking_not_found', message: 'Booking 3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11 not found',
 });
+const flightCancelled = errorResponse('The flight is cancelled', {
+  error: 'flight_cancelled', message: 'Flight BKJT123 on 07/04/2025 is cancelled',
+});
+/** A JSON request body of a schema, with its first example. */
+const jsonBody = (schemaName: string, example: unknown) => ({
+  required: true,
+  content: { 'application/json': { schema: schemaRef(schemaName), example } },
+});
+/** Errors of every operation that takes a JSON body. */
+const bodyErrors = {
+  400: responseRef('ValidationError'),
+  413: responseRef('PayloadTooLarge'),
+  415: responseRef('UnsupportedMediaType'),
+  503: responseRef('ServiceUnavailable'),
+};
+const MANAGEMENT = 'Flight management (admin only with AUTH_MODE=jwt; open with AUTH_MODE=none). ';
 const userNotFound = errorResponse('No such user', { error: 'user_not_found', message: 'User 42 not found' });
 const holdNotFound = errorResponse('No such hold', {
   error: 'hold_not_found', message: 'Hold 9d3c1f7a-2b4e-4c8d-a1f0-6e5b7c8d9e0f not found',
@@ -174,18 +191,20 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
   const cancel = secured(false);
   const read = secured(false);
   const list = secured(true);
+  const manage = secured(true);
   const doc = {
     openapi: '3.1.0',
     info: {
       title: 'BlackJet booking API',
       version: '1.0.0',
-      description: 'Round-trip bookings on 8-seat jets. Seat maps change live over Socket.IO (see README). '
+      description: 'Round-trip bookings on small jets (8 seats by default). Seat maps change live over Socket.IO (see README). '
         + 'Dates are DD/MM/YYYY. Every error is `{ error, message, ...details }` (schema `Error`).\n\n'
         + 'Live seat maps: the Socket.IO events are described in the [AsyncAPI document](/asyncapi.json); '
         + 'a live seat map page is at [/](/).',
     },
     tags: [
       { name: 'flights', description: 'Flights and their seat maps' },
+      { name: 'flight management', description: 'Create flights, change their times, cancel them' },
       { name: 'bookings', description: 'Round trips: book (idempotently), read, list, cancel' },
       { name: 'holds', description: 'Hold seats while the customer pays, then confirm or release' },
       { name: 'operations', description: 'Probes for orchestrators and load balancers' },
@@ -220,13 +239,93 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
         get: {
           operationId: 'listFlights',
           tags: ['flights'],
-          summary: 'Flights with their free seats, by date, a page at a time',
-          description: 'Filters combine (and). `from` and `to` are inclusive. Ordered by date, then flight number.',
+          summary: 'Search flights: route, departure window, free seats, status; a page at a time',
+          description: 'Filters combine (and); bounds are inclusive. A date-only bound (`departureFrom=2025-04-07`, or '
+            + '`date`, `from`, `to` in DD/MM/YYYY) is about the flight\'s date, its local departure date at the origin; '
+            + 'a date-time with offset is an instant. Ordered by departure, then flight number. With `returnFrom` '
+            + 'and/or `returnTo` (and `origin`, `destination`), the answer also carries `inbound`: the return '
+            + 'candidates from destination to origin in that window, same filters, page and limit.',
           parameters: parameters('query', FlightListQuery),
           responses: {
-            200: jsonResponse('A page of flights', 'FlightPage'),
+            200: jsonResponse('A page of flights (and, for a round trip, of return flights)', 'FlightPage'),
             ...publicOperation,
             ...commonErrors,
+          },
+        },
+        post: {
+          operationId: 'createFlight',
+          tags: ['flight management'],
+          summary: 'Create a flight',
+          description: `${MANAGEMENT}The departure must fall on \`date\` in the origin's local time; capacity defaults to 8.`,
+          ...(jwt ? { security: manage.security } : {}),
+          requestBody: jsonBody('NewFlight', NewFlight.examples[0]),
+          responses: {
+            201: {
+              ...jsonResponse('Created: the flight, with its free seats', 'FlightSummary'),
+              headers: { Location: { required: true, schema: { type: 'string' }, description: 'The flight\'s seat map' } },
+            },
+            409: errorResponse('The flight number already flies that date', {
+              error: 'flight_exists', message: 'Flight BJ500 already flies on 02/03/2026',
+            }),
+            ...manage.responses,
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/flights/batch': {
+        post: {
+          operationId: 'createFlights',
+          tags: ['flight management'],
+          summary: 'Create up to 50 flights, all or none',
+          description: `${MANAGEMENT}A problem with one flight creates none; \`details[].field\` names it (\`flights[1].origin\`).`,
+          ...(jwt ? { security: manage.security } : {}),
+          requestBody: jsonBody('NewFlightBatch', NewFlightBatch.examples[0]),
+          responses: {
+            201: jsonResponse('Created: the flights, in the order sent', 'FlightBatch'),
+            409: errorResponse('A flight number already flies that date', {
+              error: 'flight_exists', message: 'flights[1]: Flight BJ501 already flies on 02/03/2026',
+            }),
+            ...manage.responses,
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/flights/times': {
+        patch: {
+          operationId: 'changeFlightTimes',
+          tags: ['flight management'],
+          summary: 'Change a flight\'s departure and arrival',
+          description: `${MANAGEMENT}The departure stays on the flight's date (local time at the origin); owners of its `
+            + 'bookings get `flight_times_changed` on their sockets.',
+          ...(jwt ? { security: manage.security } : {}),
+          requestBody: jsonBody('FlightTimesChange', FlightTimesChange.examples[0]),
+          responses: {
+            200: jsonResponse('The flight with its new times', 'FlightSummary'),
+            404: flightNotFound,
+            409: flightCancelled,
+            ...manage.responses,
+            ...bodyErrors,
+          },
+        },
+      },
+      '/api/flights/cancellation': {
+        post: {
+          operationId: 'cancelFlight',
+          tags: ['flight management'],
+          summary: 'Cancel a flight and every booking that uses it',
+          description: `${MANAGEMENT}Each booking on the flight is cancelled whole (both seats freed); every seat of the `
+            + 'flight is freed; subscribers of every affected flight get one seats_updated each; each booking\'s owner '
+            + 'gets `booking_cancelled` on their sockets. The flight stays, with status cancelled, and can no longer be booked.',
+          ...(jwt ? { security: manage.security } : {}),
+          requestBody: jsonBody('FlightRef', FlightRefBody.examples[0]),
+          responses: {
+            200: jsonResponse('Cancelled: the flight and what its cancellation freed', 'FlightCancellation'),
+            404: flightNotFound,
+            409: errorResponse('The flight was cancelled before', {
+              error: 'flight_cancelled', message: 'Flight BKJT123 on 07/04/2025 is cancelled',
+            }),
+            ...manage.responses,
+            ...bodyErrors,
           },
         },
       },
@@ -421,6 +520,13 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
         Booking: plain(Booking),
         BookingPage: plain(BookingPage),
         FlightPage: plain(FlightPage),
+        FlightSummary: plain(FlightSummary),
+        FlightBatch: plain(FlightBatch),
+        NewFlight: plain(NewFlight),
+        NewFlightBatch: plain(NewFlightBatch),
+        FlightTimesChange: plain(FlightTimesChange),
+        FlightRef: plain(FlightRefBody),
+        FlightCancellation: plain(FlightCancellation),
         SeatMap: plain(SeatMap),
         Health: plain(Health),
         Readiness: plain(Readiness),
@@ -445,18 +551,6 @@ export function buildOpenApiDocument({ authMode = 'jwt' }: DocumentOptions = {})
   });
   return doc;
 }
-
-const jsonBody = (schemaName: string, example: unknown) => ({
-  required: true,
-  content: { 'application/json': { schema: schemaRef(schemaName), example } },
-});
-
-const bodyErrors = {
-  400: responseRef('ValidationError'),
-  413: responseRef('PayloadTooLarge'),
-  415: responseRef('UnsupportedMediaType'),
-  503: responseRef('ServiceUnavailable'),
-};
 
 const tooManyAttempts = {
   ...errorResponse('Too many attempts from this client (RATE_LIMIT_LOGINS_PER_IP) or, for login, failed logins for '

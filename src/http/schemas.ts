@@ -9,7 +9,8 @@ const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN, description: 
 const wireDate = (description: string, example = '07/04/2025') =>
   Type.String({ pattern: WIRE_DATE_PATTERN, description, examples: [example] });
 const WireDate = wireDate('Date, DD/MM/YYYY (day first)');
-const Seat = Type.Integer({ minimum: 1, maximum: 8, description: 'Seat number, 1-8', examples: [5] });
+/** Seats run from 1 to the flight's capacity: 8 on the standard jet, at most 100 (the database checks the flight's own). */
+const Seat = Type.Integer({ minimum: 1, maximum: 100, description: 'Seat number, 1 to the flight\'s capacity (8 on the standard jet)', examples: [5] });
 /**
  * The pattern narrows `format: uuid`, which also admits a `urn:uuid:` prefix that PostgreSQL's uuid type
  * refuses: the 8-4-4-4-12 hex form only.
@@ -21,8 +22,28 @@ export const BookingId = Type.String({
   examples: ['3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11'],
 });
 export const UserId = Type.Integer({ minimum: 1, maximum: 2147483647, description: 'User id', examples: [1] });
-const SeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 8 }), { description: 'Free seats, ascending', examples: [[1, 2, 6, 7]] });
-const HeldSeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 8 }), {
+const SeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), { description: 'Free seats, ascending', examples: [[1, 2, 6, 7]] });
+const AirportCode = (description: string, example: string) =>
+  Type.String({ pattern: '^[A-Z]{3}$', description: `${description} (IATA code)`, examples: [example] });
+/** ISO 8601 with its offset, in the local time of the airport it is about. */
+const LocalTime = (description: string, example: string) => Type.String({ format: 'date-time', description, examples: [example] });
+const INSTANT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$';
+const DAY_OR_INSTANT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$';
+const DepartureBound = (description: string, example: string) =>
+  Type.String({ pattern: DAY_OR_INSTANT_PATTERN, description, examples: [example] });
+const Instant = (description: string, example: string) => Type.String({ pattern: INSTANT_PATTERN, description, examples: [example] });
+const FlightStatus = Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled')], { description: 'scheduled, or cancelled (sold no more)' });
+const Fare = Type.Number({ minimum: 0, maximum: 99_999_999.99, multipleOf: 0.01, description: 'Fare per seat, USD', examples: [199] });
+
+/** Where and when a flight goes: on flights, seat maps and booking legs. */
+const Route = {
+  origin: AirportCode('Departure airport', 'LAX'),
+  destination: AirportCode('Arrival airport', 'SFO'),
+  departureTime: LocalTime('Departure, ISO 8601 in the origin\'s local time with its offset', '2025-04-07T09:00:00-07:00'),
+  arrivalTime: LocalTime('Arrival, ISO 8601 in the destination\'s local time with its offset', '2025-04-07T10:25:00-07:00'),
+};
+const routeExample = { origin: 'LAX', destination: 'SFO', departureTime: '2025-04-07T09:00:00-07:00', arrivalTime: '2025-04-07T10:25:00-07:00' };
+const HeldSeatList = Type.Array(Type.Integer({ minimum: 1, maximum: 100 }), {
   description: 'Seats kept by a hold (POST /api/flight/holds), ascending: not bookable now, not booked either',
   examples: [[3]],
 });
@@ -133,13 +154,19 @@ export const IdempotencyKey = Type.String({
   // replay an old answer (or a 422) instead of booking.
 });
 
-const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat });
+const Leg = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: Seat, ...Route });
 /** A leg of a booking confirmation: `seat` is the first passenger's; a party also lists every seat. */
 const BookedLeg = Type.Object({
   flightNumber: FlightNumber,
   date: WireDate,
   seat: Seat,
   seats: Type.Optional(Type.Array(Seat, { description: 'A party booking (seat lists in the request): every seat, in passenger order' })),
+  ...Route,
+});
+const legExample = (flightNumber: string, date: string, seat: number, route: object) => ({ flightNumber, date, seat, ...route });
+const outboundExample = legExample('BKJT123', '07/04/2025', 5, routeExample);
+const inboundExample = legExample('BKJT234', '08/04/2025', 3, {
+  origin: 'SFO', destination: 'LAX', departureTime: '2025-04-08T09:00:00-07:00', arrivalTime: '2025-04-08T10:25:00-07:00',
 });
 
 export const BookingConfirmation = Type.Object({
@@ -149,9 +176,7 @@ export const BookingConfirmation = Type.Object({
   inbound: BookedLeg,
 }, {
   examples: [{
-    bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', status: 'confirmed',
-    outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 },
-    inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+    bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', status: 'confirmed', outbound: outboundExample, inbound: inboundExample,
   }],
 });
 export type BookingConfirmation = Static<typeof BookingConfirmation>;
@@ -200,30 +225,126 @@ const Page = <T extends TSchema>(item: T, example: object) => Type.Object({
 
 // ---- Flights and seat maps ---------------------------------------------------------------------------
 
-const TotalSeats = Type.Integer({ minimum: 1, description: 'Seats on the aircraft (always 8)', examples: [8] });
+const TotalSeats = Type.Integer({ minimum: 1, maximum: 100, description: 'Seats on the aircraft: 8 on the standard jet, 1-100', examples: [8] });
 
-const flightExample = { flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], totalSeats: 8 };
+const flightExample = {
+  flightNumber: 'BKJT123', date: '07/04/2025', availableSeats: [1, 2, 5, 6, 7], totalSeats: 8, ...routeExample,
+  originTimeZone: 'America/Los_Angeles', destinationTimeZone: 'America/Los_Angeles', fare: 199, status: 'scheduled',
+};
 
-export const FlightSummary = Type.Object({
+/** A flight as searches, seat maps and management answer it. */
+const FlightFields = {
   flightNumber: FlightNumber,
   date: WireDate,
   availableSeats: SeatList,
   totalSeats: TotalSeats,
-}, { examples: [flightExample] });
+  ...Route,
+  originTimeZone: Type.String({ description: 'IANA time zone of the origin', examples: ['America/Los_Angeles'] }),
+  destinationTimeZone: Type.String({ description: 'IANA time zone of the destination', examples: ['America/Los_Angeles'] }),
+  fare: Fare,
+  status: FlightStatus,
+};
+
+export const FlightSummary = Type.Object(FlightFields, { examples: [flightExample] });
 export type FlightSummary = Static<typeof FlightSummary>;
 
-export const FlightPage = Page(FlightSummary, flightExample);
+const returnExample = {
+  ...flightExample, flightNumber: 'BKJT234', date: '08/04/2025', availableSeats: [2, 3, 4, 5, 7, 8],
+  origin: 'SFO', destination: 'LAX', departureTime: '2025-04-08T09:00:00-07:00', arrivalTime: '2025-04-08T10:25:00-07:00',
+};
+
+export const FlightPage = Type.Object({
+  items: Type.Array(FlightSummary),
+  page: Type.Integer({ minimum: 1, examples: [1] }),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, examples: [DEFAULT_PAGE_SIZE] }),
+  total: Type.Integer({ minimum: 0, description: 'Items matching, on all pages', examples: [1] }),
+  inbound: Type.Optional(Type.Object({
+    items: Type.Array(FlightSummary),
+    total: Type.Integer({ minimum: 0, description: 'Return flights matching, on all pages' }),
+  }, { description: 'Round-trip search only (returnFrom/returnTo given): the return candidates, destination to origin, same page and limit' })),
+}, {
+  examples: [
+    { items: [flightExample], page: 1, limit: DEFAULT_PAGE_SIZE, total: 1 },
+    { items: [flightExample], page: 1, limit: DEFAULT_PAGE_SIZE, total: 1, inbound: { items: [returnExample], total: 1 } },
+  ],
+});
 export type FlightPage = Static<typeof FlightPage>;
 
 export const FlightListQuery = Type.Object({
   ...PageQuery,
   flightNumber: Type.Optional(FlightNumber),
+  origin: Type.Optional(AirportCode('Only flights from this airport', 'LAX')),
+  destination: Type.Optional(AirportCode('Only flights to this airport', 'SFO')),
+  departureFrom: Type.Optional(DepartureBound('Only flights departing on or after this: an ISO 8601 date (the flight\'s local date) or date-time with offset', '2025-04-07')),
+  departureTo: Type.Optional(DepartureBound('Only flights departing on or before this: an ISO 8601 date (the flight\'s local date, inclusive) or date-time with offset', '2025-04-14')),
+  returnFrom: Type.Optional(DepartureBound('Round trip: return flights (destination to origin) departing on or after this; needs origin and destination', '2025-04-08')),
+  returnTo: Type.Optional(DepartureBound('Round trip: return flights departing on or before this; needs origin and destination', '2025-04-15')),
+  minFreeSeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Only flights with at least this many free seats', examples: [2] })),
+  status: Type.Optional(FlightStatus),
   date: Type.Optional(wireDate('Only flights on this day (DD/MM/YYYY)')),
   from: Type.Optional(wireDate('Only flights on or after this day (DD/MM/YYYY)', '01/04/2025')),
   to: Type.Optional(wireDate('Only flights on or before this day (DD/MM/YYYY)', '30/04/2025')),
   hasAvailableSeats: Type.Optional(Type.Boolean({ description: 'true: only flights with a free seat; false: only full flights', examples: [true] })),
 }, { additionalProperties: false });
 export type FlightListQuery = Static<typeof FlightListQuery>;
+
+// ---- Flight management ------------------------------------------------------------------------------
+
+const newFlightExample = {
+  flightNumber: 'BJ500', date: '02/03/2026', origin: 'LAX', destination: 'JFK',
+  departureTime: '2026-03-02T08:00:00-08:00', arrivalTime: '2026-03-02T16:30:00-05:00', fare: 640, capacity: 8,
+};
+
+export const NewFlight = Type.Object({
+  flightNumber: FlightNumber,
+  date: wireDate('The flight\'s date: its local departure date at the origin (DD/MM/YYYY)', '02/03/2026'),
+  origin: AirportCode('Departure airport', 'LAX'),
+  destination: AirportCode('Arrival airport', 'JFK'),
+  departureTime: Instant('Departure, ISO 8601 date-time with offset; on `date` in the origin\'s local time', '2026-03-02T08:00:00-08:00'),
+  arrivalTime: Instant('Arrival, ISO 8601 date-time with offset; after the departure', '2026-03-02T16:30:00-05:00'),
+  fare: Fare,
+  capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Seats, 1-100; default 8 (the standard jet)', examples: [8] })),
+}, { additionalProperties: false, examples: [newFlightExample] });
+export type NewFlight = Static<typeof NewFlight>;
+
+export const NewFlightBatch = Type.Object({
+  flights: Type.Array(NewFlight, { minItems: 1, maxItems: 50, description: 'Created all together, or none' }),
+}, {
+  additionalProperties: false,
+  examples: [{ flights: [newFlightExample, {
+    ...newFlightExample, flightNumber: 'BJ501', origin: 'JFK', destination: 'LAX',
+    departureTime: '2026-03-02T18:00:00-05:00', arrivalTime: '2026-03-02T21:15:00-08:00',
+  }] }],
+});
+export type NewFlightBatch = Static<typeof NewFlightBatch>;
+
+export const FlightBatch = Type.Object({ items: Type.Array(FlightSummary) });
+export type FlightBatch = Static<typeof FlightBatch>;
+
+export const FlightTimesChange = Type.Object({
+  flightNumber: FlightNumber,
+  date: WireDate,
+  departureTime: Instant('New departure, ISO 8601 date-time with offset; stays on the flight\'s date, local time', '2025-04-07T10:30:00-07:00'),
+  arrivalTime: Instant('New arrival, ISO 8601 date-time with offset', '2025-04-07T11:55:00-07:00'),
+}, {
+  additionalProperties: false,
+  examples: [{ flightNumber: 'BKJT123', date: '07/04/2025', departureTime: '2025-04-07T10:30:00-07:00', arrivalTime: '2025-04-07T11:55:00-07:00' }],
+});
+export type FlightTimesChange = Static<typeof FlightTimesChange>;
+
+export const FlightRefBody = Type.Object({ flightNumber: FlightNumber, date: WireDate }, {
+  additionalProperties: false, examples: [{ flightNumber: 'BKJT123', date: '07/04/2025' }],
+});
+export type FlightRefBody = Static<typeof FlightRefBody>;
+
+export const FlightCancellation = Type.Object({
+  flight: FlightSummary,
+  cancelledBookings: Type.Integer({ minimum: 0, description: 'Bookings cancelled with the flight (each round trip whole)' }),
+  releasedSeats: Type.Integer({ minimum: 0, description: 'Seats freed, on this flight and on the other legs of its bookings' }),
+}, {
+  examples: [{ flight: { ...flightExample, availableSeats: [1, 2, 3, 4, 5, 6, 7, 8], status: 'cancelled' }, cancelledBookings: 1, releasedSeats: 5 }],
+});
+export type FlightCancellation = Static<typeof FlightCancellation>;
 
 export const SeatMapQuery = Type.Object({
   flightNumber: FlightNumber,
@@ -233,11 +354,8 @@ export type SeatMapQuery = Static<typeof SeatMapQuery>;
 
 /** The REST twin of the WebSocket `seats_snapshot`, plus the flight's seat-map version. */
 export const SeatMap = Type.Object({
-  flightNumber: FlightNumber,
-  date: WireDate,
-  availableSeats: SeatList,
+  ...FlightFields,
   heldSeats: HeldSeatList,
-  totalSeats: TotalSeats,
   timestamp: Type.String({ format: 'date-time', description: 'When the seat map was read, ISO 8601 UTC', examples: ['2025-04-01T10:30:00.000Z'] }),
   version: Type.Integer({
     minimum: 0,
@@ -254,8 +372,7 @@ export type SeatMap = Static<typeof SeatMap>;
 
 const bookingExample = {
   bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', userId: 1, status: 'confirmed',
-  outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 },
-  inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+  outbound: outboundExample, inbound: inboundExample,
   createdAt: '2025-04-01T10:30:00.000Z',
 };
 

@@ -96,8 +96,10 @@ async function assertSchemaReadable(apiUrl: string): Promise<void> {
   }
 }
 
+const DEMO_SCHEDULE_DAYS = 28;
+
 /**
- * Demo data (seed_data/) goes only into the embedded database, or where SEED=demo asks for it, and only
+ * Demo data (seed_data/, then generate_demo_schedule()) goes only into the embedded database, or where SEED=demo asks for it, and only
  * into a database with no flights: rows present are never touched. Undefined when nothing was loaded.
  */
 export async function loadDemoDataIfWanted(config: Config, database: ProvisionedDatabase) {
@@ -106,7 +108,14 @@ export async function loadDemoDataIfWanted(config: Config, database: Provisioned
   const client = new pg.Client({ connectionString: database.ownerUrl, application_name: 'blackjet-seed' });
   await client.connect();
   try {
-    return await seedIfEmpty(client, config.seedDir);
+    const seeded = await seedIfEmpty(client, config.seedDir);
+    if (seeded) {
+      // The demo also gets a schedule to search: four weeks of flights between a dozen airports.
+      const { rows } = await client.query<{ added: number }>(
+        `select generate_demo_schedule(current_date, ${DEMO_SCHEDULE_DAYS}) as added`);
+      return { ...seeded, demoScheduleFlights: rows[0]?.added ?? 0 };
+    }
+    return seeded;
   } finally {
     await client.end();
   }

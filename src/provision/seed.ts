@@ -31,6 +31,26 @@ const HEADERS = {
 type SeedFile = keyof typeof HEADERS;
 
 const FLIGHT_NUMBER = new RegExp(FLIGHT_NUMBER_PATTERN);
+
+/**
+ * The CSVs know flight numbers and dates only. Their flights get a route and times here (the same rule
+ * the migration that introduced routes applied to flights that existed then): the LAX-SFO shuttle, odd
+ * flight numbers (by their last character) LAX to SFO and even ones back, leaving at 09:00 and arriving
+ * at 10:25 local time (both airports are on Pacific time), fare 199.00, the standard 8 seats. So the SPEC's
+ * round trip (BKJT123 out, BKJT234 back) is a real one, and the CSV flights' order by departure is their
+ * order by date, then flight number.
+ */
+export const CSV_ROUTE = {
+  northbound: { origin: 'LAX', destination: 'SFO' },
+  southbound: { origin: 'SFO', destination: 'LAX' },
+  timeZone: 'America/Los_Angeles',
+  departs: '09:00',
+  arrives: '10:25',
+  fare: '199.00',
+} as const;
+
+export const csvRouteOf = (flightNumber: string) =>
+  flightNumber.charCodeAt(flightNumber.length - 1) % 2 === 1 ? CSV_ROUTE.northbound : CSV_ROUTE.southbound;
 const INTEGER = /^\d+$/;
 const TOTAL_SEATS = 8;
 
@@ -160,11 +180,16 @@ export async function loadSeedData(client: pg.ClientBase, data: SeedData): Promi
       [data.users.map((u) => u.id), data.users.map((u) => u.firstName), data.users.map((u) => u.lastName),
         data.users.map((u) => u.numberOfPets)],
     );
+    const routes = data.flights.map((f) => csvRouteOf(f.flightNumber));
     const flights = await client.query(
-      `insert into flights (flight_number, flight_date)
-       select * from unnest($1::text[], $2::date[])
+      `insert into flights (flight_number, flight_date, origin, destination, departure_at, arrival_at, fare)
+       select f.flight_number, f.flight_date, f.origin, f.destination,
+              (f.flight_date + $5::time) at time zone $7, (f.flight_date + $6::time) at time zone $7, $8::numeric
+         from unnest($1::text[], $2::date[], $3::text[], $4::text[]) as f(flight_number, flight_date, origin, destination)
        on conflict (flight_number, flight_date) do nothing`,
-      [data.flights.map((f) => f.flightNumber), data.flights.map((f) => f.isoDate)],
+      [data.flights.map((f) => f.flightNumber), data.flights.map((f) => f.isoDate),
+        routes.map((r) => r.origin), routes.map((r) => r.destination),
+        CSV_ROUTE.departs, CSV_ROUTE.arrives, CSV_ROUTE.timeZone, CSV_ROUTE.fare],
     );
     const seats = await client.query(
       `insert into seats (flight_id, seat_number, user_id)

@@ -11,7 +11,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { BookingConfirmed, BookingFailed, HoldCreatedEvent, HoldReleasedEvent } from '../channels/bookingResults.ts';
 import {
-  FlightRef, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown, SocketError, UnsubscribeAck,
+  BookingCancelled, FlightRef, FlightTimesChanged, NAMESPACES, RelayStatus, SeatsSnapshot, SeatsUpdated, ServerShutdown,
+  SocketError, UnsubscribeAck, UserRef,
 } from './events.ts';
 
 /** JSON round trip drops TypeBox's symbol keys. */
@@ -71,6 +72,35 @@ const MESSAGES = {
       conflictingSeat: { flightNumber: 'BKJT123', seat: 5 }, availableSeats: [1, 2, 6, 7],
     },
   },
+  watchUser: {
+    name: 'watch_user', schema: 'UserRef',
+    summary: 'AUTH_MODE=none only: receive a user\'s booking_cancelled and flight_times_changed. With AUTH_MODE=jwt '
+      + 'this is no event: a socket connected with `auth: { token }` gets its own user\'s notices unasked',
+    example: { userId: 1 },
+  },
+  watchingUser: {
+    name: 'watch_user acknowledgement', schema: 'UnsubscribeAck',
+    summary: 'The acknowledgement of a watch_user',
+    example: { ok: true },
+  },
+  bookingCancelled: {
+    name: 'booking_cancelled', schema: 'BookingCancelled',
+    summary: 'To the booking owner\'s sockets: a flight of the booking was cancelled, so the whole booking is (both seats freed)',
+    example: {
+      bookingId: '0b6f7c1e-5d8a-4c1e-9d0f-3a2b1c4d5e6f', status: 'cancelled',
+      outbound: { ...FLIGHT, seat: 5 }, inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      reason: 'flight_cancelled', cancelledFlight: { flightNumber: 'BKJT234', date: '08/04/2025' },
+    },
+  },
+  flightTimesChanged: {
+    name: 'flight_times_changed', schema: 'FlightTimesChanged',
+    summary: 'To the booking owner\'s sockets: a flight of the booking has new departure and arrival times',
+    example: {
+      bookingId: '0b6f7c1e-5d8a-4c1e-9d0f-3a2b1c4d5e6f', status: 'confirmed',
+      outbound: { ...FLIGHT, seat: 5 }, inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+      flight: { ...FLIGHT, departureTime: '2025-04-07T10:30:00-07:00', arrivalTime: '2025-04-07T12:00:00-07:00' },
+    },
+  },
   holdCreated: {
     name: 'hold_created', schema: 'HoldCreated',
     summary: 'To the socket named in POST /api/flight/holds\' X-Socket-Id header: the seats are held until expiresAt',
@@ -106,9 +136,11 @@ type MessageId = keyof typeof MESSAGES;
 const RECEIVED: { message: MessageId; summary: string; replies: MessageId[] }[] = [
   { message: 'subscribe', summary: 'A client starts watching a flight', replies: ['seatsSnapshot', 'error'] },
   { message: 'unsubscribe', summary: 'A client stops watching a flight', replies: ['unsubscribed', 'error'] },
+  { message: 'watchUser', summary: 'AUTH_MODE=none: a client asks for a user\'s notices', replies: ['watchingUser', 'error'] },
 ];
 const SENT: MessageId[] = [
-  'seatsSnapshot', 'seatsUpdated', 'error', 'bookingConfirmed', 'bookingFailed', 'holdCreated', 'holdReleased', 'relayStatus', 'serverShutdown',
+  'seatsSnapshot', 'seatsUpdated', 'error', 'bookingConfirmed', 'bookingFailed', 'bookingCancelled', 'flightTimesChanged',
+  'holdCreated', 'holdReleased', 'relayStatus', 'serverShutdown',
 ];
 
 const channelId = (namespace: string) => (namespace === '/' ? 'root' : namespace.slice(1));
@@ -174,6 +206,9 @@ export function buildAsyncApiDocument() {
         UnsubscribeAck: plain(UnsubscribeAck),
         BookingConfirmed: plain(BookingConfirmed),
         BookingFailed: plain(BookingFailed),
+        UserRef: plain(UserRef),
+        BookingCancelled: plain(BookingCancelled),
+        FlightTimesChanged: plain(FlightTimesChanged),
         HoldCreated: plain(HoldCreatedEvent),
         HoldReleased: plain(HoldReleasedEvent),
         RelayStatus: plain(RelayStatus),

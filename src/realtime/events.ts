@@ -10,7 +10,7 @@ import { FLIGHT_NUMBER_PATTERN, WIRE_DATE_PATTERN } from '../domain/wire.ts';
 /** The Socket.IO namespaces; every event works the same on each. */
 export const NAMESPACES = ['/', '/flights'] as const;
 
-const SeatNumber = Type.Integer({ minimum: 1, maximum: 8 });
+const SeatNumber = Type.Integer({ minimum: 1, maximum: 100 }); // up to the flight's capacity (8 on the standard jet)
 const SeatList = Type.Array(SeatNumber);
 const WireDate = Type.String({ pattern: WIRE_DATE_PATTERN });
 const FlightNumber = Type.String({ pattern: FLIGHT_NUMBER_PATTERN });
@@ -80,5 +80,49 @@ export type RelayStatus = Static<typeof RelayStatus>;
 export const ServerShutdown = Type.Object({ reason: Type.String(), reconnect: Type.Boolean() });
 export type ServerShutdown = Static<typeof ServerShutdown>;
 
+/**
+ * The `user_notifications` NOTIFY payload (sql/flights.sql): an event for one user's sockets, emitted to
+ * Socket.IO room `user:<id>` (`booking_cancelled` when a flight cancellation cancelled their booking,
+ * `flight_times_changed` when a flight of theirs moved).
+ */
+export const UserNotification = Type.Object({
+  userId: Type.Integer({ minimum: 1 }),
+  event: Type.Union([Type.Literal('booking_cancelled'), Type.Literal('flight_times_changed')]),
+  payload: Type.Object({}, { additionalProperties: true }),
+});
+export type UserNotification = Static<typeof UserNotification>;
+
+/** A booking's leg as a notification names it. */
+const LegSeat = Type.Object({ flightNumber: FlightNumber, date: WireDate, seat: SeatNumber });
+const BookingNotice = {
+  bookingId: Type.String({ format: 'uuid' }),
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+  outbound: LegSeat,
+  inbound: LegSeat,
+};
+
+/** server -> client `booking_cancelled`, to the owner's sockets: a flight cancellation cancelled the booking. */
+export const BookingCancelled = Type.Object({
+  ...BookingNotice,
+  reason: Type.Literal('flight_cancelled'),
+  cancelledFlight: FlightRef,
+});
+
+/** server -> client `flight_times_changed`, to the owner's sockets: a flight of the booking moved. */
+export const FlightTimesChanged = Type.Object({
+  ...BookingNotice,
+  flight: Type.Object({
+    flightNumber: FlightNumber,
+    date: WireDate,
+    departureTime: Type.String({ description: 'ISO 8601, local time at the origin with its offset' }),
+    arrivalTime: Type.String({ description: 'ISO 8601, local time at the destination with its offset' }),
+  }),
+});
+
+/** client -> server `watch_user` (AUTH_MODE=none only): join the room of a user's notifications. */
+export const UserRef = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+export const checkUserNotification = TypeCompiler.Compile(UserNotification);
+export const checkUserRef = TypeCompiler.Compile(UserRef);
 export const checkFlightRef = TypeCompiler.Compile(FlightRef);
 export const checkSeatsUpdated = TypeCompiler.Compile(SeatsUpdated);

@@ -25,7 +25,8 @@ import { log as processLog, type Logger } from '../log.ts';
 import { readSeatMaps, type FlightKey, type SeatMap } from '../db/seatMaps.ts';
 import { clientIp, type TrustFunction } from '../auth/clientIp.ts';
 import {
-  checkFlightRef, NAMESPACES, type FlightRef, type RelayStatus, type SeatsSnapshot, type SeatsUpdated, type SocketError, type UnsubscribeAck,
+  checkFlightRef, checkUserRef, NAMESPACES, type FlightRef, type RelayStatus, type SeatsSnapshot, type SeatsUpdated,
+  type SocketError, type UnsubscribeAck,
 } from './events.ts';
 import type { SeatChangeListener } from './listener.ts';
 import { DEFAULT_SNAPSHOT_READS, SnapshotQueueFull, SnapshotReader, type SnapshotReaderOptions } from './snapshots.ts';
@@ -59,6 +60,8 @@ type Ack = (reply: SeatsSnapshot | SocketError | UnsubscribeAck) => void;
 interface SocketData { flights: Set<string>; asking?: Set<string>; userId?: number }
 
 const ROOM_PREFIX = 'flight:';
+/** A user's own notifications (booking_cancelled, flight_times_changed) go to this room. */
+export const userRoom = (userId: number) => `user:${userId}`;
 const roomOf = (flightNumber: string, date: string) => `${ROOM_PREFIX}${flightNumber}:${date}`;
 const RESYNC_BATCH = 500;
 /** How long a dropped socket may come back with its rooms and missed events (connection state recovery). */
@@ -112,6 +115,9 @@ export class SeatGateway {
     options.listener.on('seats', (change) => this.relay(change));
     options.listener.on('disconnected', () => this.broadcastRelayStatus(false));
     options.listener.on('resync', () => void this.resyncAll().finally(() => this.broadcastRelayStatus(true)));
+    options.listener.on('userNotification', ({ userId, event, payload }) => {
+      for (const namespace of this.namespaces) namespace.to(userRoom(userId)).emit(event, payload);
+    });
     options.listener.on('bookingResult', ({ socketId, userId, event, payload }) => {
       for (const namespace of this.namespaces) {
         const socket = namespace.sockets.get(socketId);
@@ -233,6 +239,8 @@ export class SeatGateway {
   private onConnection(socket: Socket): void {
     const data = socket.data as SocketData;
     data.flights ??= new Set(); // kept as is when the connection state was recovered
+    // A signed-in socket gets its user's notifications (booking_cancelled, flight_times_changed) unasked.
+    if (data.userId !== undefined) void socket.join(userRoom(data.userId));
     if (!this.options.listener.isConnected()) socket.emit('relay_status', this.relayStatus(false));
     socket.on('disconnect', () => {
       for (const room of data.flights) this.recoverable.set(room, true);
@@ -241,6 +249,18 @@ export class SeatGateway {
     socket.on('subscribe', (payload: unknown, ack?: unknown) => {
       const [body, reply] = splitAck(payload, ack);
       void this.subscribe(socket, body, reply);
+    });
+    // Open mode (AUTH_MODE=none) only: a client names the user whose notifications it wants, as the open
+    // REST API lets anyone read any user's itineraries. With identity on, the room comes from the token
+    // (above) and `watch_user` is not an event at all: no socket can listen in on another user.
+    if (!this.options.tokens) socket.on('watch_user', (payload: unknown, ack?: unknown) => {
+      const [body, reply] = splitAck(payload, ack);
+      if (!checkUserRef.Check(body)) {
+        fail(socket, reply, { error: 'validation_error', message: 'Expected { userId: 1 }' });
+        return;
+      }
+      void socket.join(userRoom(body.userId));
+      reply?.({ ok: true });
     });
     socket.on('unsubscribe', (payload: unknown, ack?: unknown) => {
       const [body, reply] = splitAck(payload, ack);
@@ -329,16 +349,16 @@ export class SeatGateway {
   private freshest(room: string, seatMap: SeatMap): SeatsSnapshot {
     const relayed = this.latest.get(room);
     const newer = relayed && relayed.version > seatMap.version;
+    // The flight as read (route, times, status too), with the freshest seats this process has relayed.
     return {
-      flightNumber: seatMap.flightNumber,
-      date: seatMap.date,
+      ...seatMap,
       availableSeats: newer ? relayed.availableSeats : seatMap.availableSeats,
       heldSeats: newer ? relayed.heldSeats : seatMap.heldSeats,
-      totalSeats: seatMap.totalSeats,
       version: newer ? relayed.version : seatMap.version,
       timestamp: new Date().toISOString(),
     };
   }
+
 }
 
 type ParsedRef = (FlightRef & { isoDate: string }) | SocketError;

@@ -15,18 +15,21 @@ import { EventEmitter } from 'node:events';
 import { log as processLog, type Logger } from '../log.ts';
 import pgListen, { type Subscriber } from 'pg-listen';
 import { BOOKING_RESULTS_CHANNEL, type BookingResult, checkBookingResult } from '../channels/bookingResults.ts';
-import { checkSeatsUpdated, type SeatsUpdated } from './events.ts';
+import { checkSeatsUpdated, checkUserNotification, type SeatsUpdated, type UserNotification } from './events.ts';
 
 // pg-listen is CommonJS with `exports.default`: depending on the loader's interop the default import is
 // the function itself or the module object holding it.
 const createSubscriber = ((pgListen as unknown as { default?: unknown }).default ?? pgListen) as typeof pgListen.default;
 
 export const SEATS_CHANNEL = 'seats_updated';
+export const USER_CHANNEL = 'user_notifications';
+const CHANNELS = [SEATS_CHANNEL, BOOKING_RESULTS_CHANNEL, USER_CHANNEL];
 export const LISTENER_APPLICATION_NAME = 'blackjet-listener';
 
 export interface ListenerEvents {
   seats: [SeatsUpdated];
   bookingResult: [BookingResult];
+  userNotification: [UserNotification];
   /** The connection came back after a loss: anything sent meanwhile is gone. */
   resync: [];
   /** Lost the connection; pg-listen is retrying. */
@@ -102,6 +105,7 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
     });
     this.subscriber.notifications.on(SEATS_CHANNEL, (text: string) => this.onSeats(text));
     this.subscriber.notifications.on(BOOKING_RESULTS_CHANNEL, (text: string) => this.onBookingResult(text));
+    this.subscriber.notifications.on(USER_CHANNEL, (text: string) => this.onUserNotification(text));
   }
 
   /**
@@ -111,13 +115,12 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   async start(): Promise<void> {
     try {
       await this.subscriber.connect();
-      await this.subscriber.listenTo(SEATS_CHANNEL);
-      await this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL);
+      for (const channel of CHANNELS) await this.subscriber.listenTo(channel);
     } catch (e) {
       this.connected = false;
       this.logger.warn({ err: e }, 'listener: cannot listen yet; retrying in the background');
       // Register the channels anyway: pg-listen re-issues LISTEN for them on every reconnect.
-      await Promise.allSettled([this.subscriber.listenTo(SEATS_CHANNEL), this.subscriber.listenTo(BOOKING_RESULTS_CHANNEL)]);
+      await Promise.allSettled(CHANNELS.map((channel) => this.subscriber.listenTo(channel)));
     }
   }
 
@@ -165,6 +168,15 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
       return;
     }
     this.emit('bookingResult', result);
+  }
+
+  private onUserNotification(text: string): void {
+    const notification = parseJson(text);
+    if (!checkUserNotification.Check(notification)) {
+      this.drop(USER_CHANNEL, text, 'malformed');
+      return;
+    }
+    this.emit('userNotification', notification);
   }
 
   private drop(channel: string, text: string, reason: DropReason): void {

@@ -24,6 +24,24 @@ const NOTIFY_FUNCTION = 'notify_seats_changed(integer, smallint, smallint)';
 /** The one pg_notify call in notify_seats_changed() (sql/seat_notifications.sql), signed payload kept. */
 const PG_NOTIFY_CALL = /perform pg_notify\('seats_updated', ([^;]*)\);/;
 
+/**
+ * `count` flights numbered `<prefix>1`, `<prefix>2`, ...: flight n flies route n mod 132 (every ordered
+ * pair of airports) on 2030-01-01 + ((n - 1) mod 365) days, leaving between 06:00 and 21:59 local time.
+ */
+export async function insertFlights(client: pg.Client, prefix: string, count: number, first = 1): Promise<void> {
+  await client.query(`
+    with routes as (
+      select (row_number() over (order by o.code, d.code))::int - 1 as n, o.code as origin, d.code as destination, o.time_zone
+        from airports o join airports d on o.code <> d.code
+    )
+    insert into flights (flight_number, flight_date, origin, destination, departure_at, arrival_at, fare)
+    select $1 || g, day, r.origin, r.destination, (day + time '06:00' + make_interval(mins => g % 960)) at time zone r.time_zone,
+           (day + time '08:00' + make_interval(mins => g % 960)) at time zone r.time_zone, 150 + g % 200
+      from generate_series($2::int, $2::int + $3::int - 1) g
+     cross join lateral (select date '2030-01-01' + ((g - 1) % 365)::int as day) d
+      join routes r on r.n = g % (select count(*) from routes)`, [prefix, first, count]);
+}
+
 export type TriggerMode = 'on' | 'off' | 'no-notify';
 
 export interface BenchDatabase {
@@ -82,9 +100,11 @@ export async function openBenchDatabase(options: { flights: number; log: (line: 
     const started = performance.now();
     await client.query(`insert into users (id, first_name, last_name, number_of_pets)
       select g, 'Bench', 'User' || g, 0 from generate_series(1, ${BENCH_USERS}) g`);
-    await client.query(`insert into flights (flight_number, flight_date)
-      select 'BJ' || g, date '2030-01-01' + ((g - 1) % 365)::int from generate_series(1, $1::int) g`, [options.flights]);
-    await client.query('insert into flights (flight_number, flight_date) values ($1, $2), ($3, $4)',
+    await insertFlights(client, 'BJ', options.flights);
+    await client.query(`insert into flights (flight_number, flight_date, origin, destination, departure_at, arrival_at, fare)
+      select n, d, 'LAX', 'SFO', (d + time '09:00') at time zone 'America/Los_Angeles',
+             (d + time '10:25') at time zone 'America/Los_Angeles', 199
+        from (values ($1, $2::date), ($3, $4::date)) as v(n, d)`,
       [RACE_FLIGHT.flightNumber, RACE_FLIGHT.isoDate, FANOUT_FLIGHT.flightNumber, FANOUT_FLIGHT.isoDate]);
     await client.query('vacuum analyze');
     options.log(`schedule: ${options.flights.toLocaleString('en')} flights, ${BENCH_USERS} users in ${Math.round(performance.now() - started)} ms`);

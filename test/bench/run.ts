@@ -25,6 +25,7 @@ import { runDirectSql, type LoopOptions } from './directSql.ts';
 import { runFanout, type FanoutResult } from './fanout.ts';
 import { runHttp } from './http.ts';
 import { runInteractive } from './interactive.ts';
+import { runSearch, type SearchResult, topUpFlights } from './search.ts';
 import { type RelayRun, watchRelay } from './relay.ts';
 import { median, medianOf, type ThroughputRun } from './stats.ts';
 import { TripSource } from './workload.ts';
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     'pool-size': { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'search-flights': { type: 'string' },
   },
 });
 
@@ -64,7 +66,9 @@ const config = {
   poolSize: args['pool-size'] ? Number(args['pool-size']) : undefined,
   /** BOOKING_BATCH_MAX and BOOKING_CONNECTIONS of the API instances, from the environment as in production. */
   booking: loadConfig(process.env).booking,
-  scenarios: new Set((args.only ?? 'throughput,contention,fanout').split(',')),
+  scenarios: new Set((args.only ?? 'throughput,contention,fanout,search').split(',')),
+  searchFlights: Number(args['search-flights'] ?? (smoke ? 5_000 : 1_000_000)),
+  searchRequests: smoke ? 20 : 500,
   /** Throughput scenarios to run (names as in SCENARIOS); default all. For focused tuning. */
   throughputScenarios: args.scenarios?.split(','),
 };
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
   let throughput: ThroughputScenarios | undefined;
   const contention: ContentionRun[] = [];
   const fanout: FanoutResult[] = [];
+  let search: SearchResult | undefined;
   try {
     if (config.scenarios.has('throughput') || config.scenarios.has('contention')) {
       const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
@@ -209,6 +214,21 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (config.scenarios.has('search')) {
+      // Last: it grows the schedule, which the other scenarios are measured without.
+      await db.reset();
+      const flights = await topUpFlights(db.url, config.searchFlights, log);
+      const api = await startApiChild({ databaseUrl: db.url, poolSize: config.poolSize, cpuProfileDir });
+      const http = await openHttpPool(api.url, 1);
+      try {
+        console.log(`search: ${config.searchRequests} searches and seat-map reads, one at a time, at ${num(flights)} flights`);
+        search = await runSearch(db.url, http, flights, db.flights, config.searchRequests);
+        log(`search p50 ${ms(search.search.p50)} p99 ${ms(search.search.p99)}; seat map p50 ${ms(search.seatMap.p50)} p99 ${ms(search.seatMap.p99)}`);
+      } finally {
+        await http.close();
+        await api.stop();
+      }
+    }
   } finally {
     await db.close();
   }
@@ -230,6 +250,7 @@ async function main(): Promise<void> {
     },
     contention: contention.length ? { runs: contention, medians: medianOf(contention) } : undefined,
     fanout: fanout.map((f) => ({ ...f, medians: medianOf(f.runs) })),
+    search,
   };
   const table = renderTable(report);
   console.log(`\n${table}`);
@@ -349,6 +370,7 @@ type Report = {
   throughput?: { medians: Partial<Record<Scenario, ThroughputRun>>; ratioMedians: Ratios; relay: RelayRun[]; relaySubscribers: number };
   contention?: { runs: ContentionRun[]; medians: Partial<ContentionRun> };
   fanout: (FanoutResult & { medians: Partial<Record<keyof FanoutResult['runs'][number], number>> })[];
+  search?: SearchResult;
 };
 
 function renderTable(report: Report): string {
@@ -443,6 +465,16 @@ function renderTable(report: Report): string {
         `p99 < ${limit} ms: ${check(p99 < limit)}; all: ${check(received === expected)}`]));
     }
   }
+  if (report.search) {
+    const s = report.search;
+    lines.push('');
+    lines.push(row([`search at ${num(s.flights)} flights (HTTP, one at a time)`, 'requests', 'p50 ms', 'p99 ms', 'beside its reference', 'plan']));
+    lines.push(row(['---', '--:', '--:', '--:', '---', '---']));
+    lines.push(row(['GET /api/flights/seats: seat-map read (reference)', num(s.seatMap.count), ms(s.seatMap.p50), ms(s.seatMap.p99), 'reference', '']));
+    lines.push(row(['GET /api/flights: route + week + minFreeSeats', num(s.search.count), ms(s.search.p50), ms(s.search.p99),
+      `${(s.search.p50 / s.seatMap.p50).toFixed(1)}x the seat-map read (p50); median ${num(s.matches)} matches`,
+      s.seqScan ? 'SEQ SCAN on flights' : 'index scans only']));
+  }
   return lines.join('\n');
 }
 
@@ -459,6 +491,7 @@ function correctnessProblems(report: Report): string[] {
       problems.push(`contention run ${i + 1}: ${r.created} x 201, ${r.other} neither 201 nor 409, ${r.seatRows} seat rows`);
     }
   }
+  if (report.search?.seqScan) problems.push('search: the plan scans flights sequentially');
   for (const f of report.fanout) {
     if (f.connectFailures) problems.push(`fan-out ${f.subscribers}: ${f.connectFailures} clients failed to connect`);
     for (const [i, r] of f.runs.entries()) {

@@ -11,6 +11,19 @@ export const SPEC_EXAMPLE = {
   inboundFlightNumber: 'BKJT234', inboundDate: '08/04/2025', inboundSeat: 3, userId: 1,
 } as const;
 
+/**
+ * The SPEC example's legs as the API answers them: the CSV flights fly the LAX-SFO shuttle (odd flight
+ * numbers north, even ones south) at 09:00-10:25 Pacific time (src/seed/loader.ts).
+ */
+export const SPEC_OUTBOUND_LEG = {
+  flightNumber: 'BKJT123', date: '07/04/2025', seat: 5, origin: 'LAX', destination: 'SFO',
+  departureTime: '2025-04-07T09:00:00-07:00', arrivalTime: '2025-04-07T10:25:00-07:00',
+} as const;
+export const SPEC_INBOUND_LEG = {
+  flightNumber: 'BKJT234', date: '08/04/2025', seat: 3, origin: 'SFO', destination: 'LAX',
+  departureTime: '2025-04-08T09:00:00-07:00', arrivalTime: '2025-04-08T10:25:00-07:00',
+} as const;
+
 /** The test databases' password for the API role (sql/privileges.sql), created by the test cluster. */
 export const TEST_API_PASSWORD = 'blackjet_api';
 

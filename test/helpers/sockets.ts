@@ -14,8 +14,9 @@ export interface RecordedSocket {
   close(): void;
 }
 
-export async function connectSocket(baseUrl: string, namespace: string = '/'): Promise<RecordedSocket> {
-  const socket = io(`${baseUrl}${namespace === '/' ? '' : namespace}`, { transports: ['websocket'], reconnection: false });
+/** `auth`: the handshake's auth (`{ token }` signs the socket in with AUTH_MODE=jwt). */
+export async function connectSocket(baseUrl: string, namespace: string = '/', auth?: { token: string }): Promise<RecordedSocket> {
+  const socket = io(`${baseUrl}${namespace === '/' ? '' : namespace}`, { transports: ['websocket'], reconnection: false, ...(auth ? { auth } : {}) });
   const events: { name: string; payload: any }[] = [];
   socket.onAny((name: string, payload: unknown) => events.push({ name, payload }));
   await new Promise<void>((resolve, reject) => {
