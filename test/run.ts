@@ -17,7 +17,7 @@
  * only what `node --test` itself runs, which is each whole file), so the bound is per file.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config.ts';
@@ -32,8 +32,13 @@ import {
 const CONCURRENCY = Number(process.env.TEST_CONCURRENCY) || availableParallelism() + 1;
 /** A file still running after this is stopped and fails, instead of holding up the run. */
 const FILE_TIMEOUT_MS = 10 * 60_000; // on an idle machine the longest file takes about a minute
-/** Started first, so that the longest files do not run alone at the end; the rest follow by name. */
-const LONGEST_FIRST = ['realtime-faults', 'outage', 'realtime-instances', 'shutdown', 'operations', 'embedded'];
+/**
+ * Longest first, so that no long file starts late and runs alone at the end: by each file's time in the
+ * last run on this machine (LAST_TIMES_FILE), else by this list (measured on a 2-core machine), then by name.
+ */
+const LONGEST_FIRST = ['embedded', 'web-page', 'roles', 'auth-startup', 'attack', 'operations', 'start-signals'];
+/** Each file's wall time in the last complete run (git-ignored), for the order of the next one. */
+const LAST_TIMES_FILE = path.join(PROJECT_ROOT, 'test-results', 'file-times.json');
 /**
  * Run alone, after the others: the bench smoke run loads the machine on purpose (its own fsync-on
  * cluster, bursts of bookings, hundreds of sockets) and checks that nothing was refused or missed, which
@@ -48,7 +53,25 @@ function testFiles(): string[] {
     const i = LONGEST_FIRST.indexOf(path.basename(file, '.test.ts'));
     return i === -1 ? LONGEST_FIRST.length : i;
   };
-  return [...inFolder('test'), ...inFolder('test/unit')].sort((a, b) => rank(a) - rank(b));
+  const last = lastTimes();
+  // A file new since the last run goes first: its time is unknown, and it may be long.
+  const lastTime = (file: string) => last[file] ?? Infinity;
+  return [...inFolder('test'), ...inFolder('test/unit')]
+    .sort((a, b) => (Object.keys(last).length ? lastTime(b) - lastTime(a) : rank(a) - rank(b)));
+}
+
+function lastTimes(): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(LAST_TIMES_FILE, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+/** Kept only from a run of every file, so that a run of a few files does not reorder the next full run. */
+function keepTimes(results: FileResult[]): void {
+  mkdirSync(path.dirname(LAST_TIMES_FILE), { recursive: true });
+  writeFileSync(LAST_TIMES_FILE, `${JSON.stringify(Object.fromEntries(results.map((r) => [r.file, r.seconds])), null, 1)}\n`);
 }
 
 const runsAlone = (file: string) => ALONE.includes(path.basename(file, '.test.ts'));
@@ -108,7 +131,8 @@ function fileTimes(results: FileResult[]): string {
 }
 
 async function main(): Promise<boolean> {
-  const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles();
+  const everyFile = process.argv.slice(2).length === 0;
+  const files = everyFile ? testFiles() : process.argv.slice(2);
   const started = Date.now();
   const server = await startTestServer();
   let template: string | undefined;
@@ -126,6 +150,7 @@ async function main(): Promise<boolean> {
     });
     const total = (name: string) => results.reduce((sum, r) => sum + (r.counts[name] ?? 0), 0);
     const failed = results.filter((r) => !r.ok);
+    if (everyFile && !stopping) keepTimes(results);
     process.stdout.write(`\n${fileTimes(results)}`);
     process.stdout.write(`\n# ${files.length} files, ${CONCURRENCY} at a time, ${((Date.now() - started) / 1000).toFixed(1)} s\n`
       + `# ${COUNTED.map((name) => `${name} ${total(name)}`).join(', ')}\n`
