@@ -119,7 +119,15 @@ describe('the seat-map page', () => {
       assert.ok(Date.now() - committedAt < LIVE_WITHIN_MS, `seen ${Date.now() - committedAt} ms after the commit`);
       assert.deepEqual(await takenSeats(state.databaseUrl, 'BKJT123', '2025-04-07'), [3, 4, 5, 6, 8]);
 
-      // The picture in the README: free, taken and chosen seats on both legs.
+      // The picture in the README: free, held, taken and chosen seats on both legs (a hold by another
+      // customer through the API).
+      const held = await fetch(`${state.api.url}/api/flight/holds`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...TRIP_FLIGHTS, outboundSeats: [1], inboundSeats: [8], userId: 3 }),
+      });
+      assert.equal(held.status, 201);
+      await b.page.waitForSelector(seatSelector('outbound', 1, 'held'), { timeout: LIVE_WITHIN_MS });
+      await b.page.waitForSelector(seatSelector('inbound', 8, 'held'), { timeout: LIVE_WITHIN_MS });
       await b.page.click(seatSelector('outbound', 2));
       await b.page.click(seatSelector('inbound', 7));
       const screenshot = artifactPath('seat-map.png');
