@@ -236,7 +236,8 @@ end;
 $$;
 
 -- Tells the owner of every confirmed booking on a flight, on their sockets (channel user_notifications,
--- relayed to Socket.IO room user:<id>). Delivered at commit, like every NOTIFY.
+-- relayed to Socket.IO room user:<id>), signed (notification_signing.sql). Delivered at commit, like every
+-- NOTIFY. Runs as its caller: the management functions, which run as the owner.
 create or replace function notify_booking_owners(p_event text, p_booking_ids uuid[], p_extra jsonb)
 returns void
 language plpgsql
@@ -248,7 +249,7 @@ begin
   for v_row in
     select i.* from itineraries i where i.booking_id = any(p_booking_ids) order by i.user_id, i.booking_id
   loop
-    perform pg_notify('user_notifications', json_build_object(
+    perform pg_notify('user_notifications', signed_notification(json_build_object(
       'userId', v_row.user_id,
       'event', p_event,
       'payload', jsonb_build_object(
@@ -259,10 +260,11 @@ begin
         'inbound', json_build_object('flightNumber', v_row.inbound_flight_number,
                                      'date', to_char(v_row.inbound_date, 'DD/MM/YYYY'), 'seat', v_row.inbound_seat)
       ) || p_extra
-    )::text);
+    )::text));
   end loop;
 end;
 $$;
+revoke execute on function notify_booking_owners(text, uuid[], jsonb) from public;
 
 create or replace function change_flight_times(
   flight_number text,

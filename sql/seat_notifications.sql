@@ -51,8 +51,7 @@ begin
     'version', v_flight.seats_version,
     'timestamp', to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   )::text;
-  perform pg_notify('seats_updated', left(v_payload, -1) || ', "signature" : "' || encode(hmac(
-    convert_to(v_payload, 'UTF8'), (select key from notification_signing_key), 'sha256'), 'hex') || '"}');
+  perform pg_notify('seats_updated', signed_notification(v_payload));
 end;
 $$;
 

@@ -260,6 +260,39 @@ describe('forged seat-change notifications', () => {
   });
 });
 
+describe('forged user notifications', () => {
+  it('a booking_cancelled NOTIFY by the API role reaches nobody; a real flight cancellation does', async () => {
+    const url = await cluster.freshDatabase();
+    const api = await startApi(url);
+    const owner = await connectSocket(api.url);
+    try {
+      assert.equal((await postBooking(api.url, SPEC_EXAMPLE)).status, 201);
+      await owner.socket.emitWithAck('watch_user', { userId: 1 });
+      const forged = { userId: 1, event: 'booking_cancelled', payload: {
+        bookingId: '3b0b8a9e-8a43-4d5e-9b61-1f3f0c2a7c11', status: 'cancelled', reason: 'flight_cancelled',
+        outbound: { flightNumber: 'BKJT123', date: '07/04/2025', seat: 5 }, inbound: { flightNumber: 'BKJT234', date: '08/04/2025', seat: 3 },
+        cancelledFlight: { flightNumber: 'BKJT123', date: '07/04/2025' },
+      } };
+      const apiRole = asApiRole(url);
+      await query(apiRole, `select pg_notify('user_notifications', $1)`, [JSON.stringify(forged)]);
+      await query(apiRole, `select pg_notify('user_notifications', $1)`,
+        [`${JSON.stringify(forged).slice(0, -1)}, "signature" : "${'ab'.repeat(32)}"}`]);
+      assert.equal((await sqlError(apiRole, `select signed_notification('{}')`)).code, '42501');
+      assert.equal((await sqlError(apiRole, `select notify_booking_owners('booking_cancelled', '{}', '{}')`)).code, '42501');
+
+      // The real one, from psql as the owner, arrives after the forgeries and is the only one.
+      await query(url, `select * from cancel_flight('BKJT234', '2025-04-08')`);
+      const real = await waitForEvent(owner, 'booking_cancelled');
+      assert.deepEqual([real.cancelledFlight, real.signature], [{ flightNumber: 'BKJT234', date: '08/04/2025' }, undefined]);
+      assert.equal(owner.events.filter((e) => e.name === 'booking_cancelled').length, 1, 'the forged notices reached nobody');
+      assert.equal(api.listener.stats.unsigned, 2);
+    } finally {
+      owner.close();
+      await api.close();
+    }
+  });
+});
+
 describe('reads and cancellations are rate limited, and reads are bounded', () => {
   it('per client: 429 with Retry-After past RATE_LIMIT_READS_PER_MINUTE and RATE_LIMIT_CANCELLATIONS_PER_MINUTE', async (t: TestContext) => {
     const url = await cluster.freshDatabase();

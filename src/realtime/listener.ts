@@ -3,8 +3,9 @@
  * `blackjet-listener` in pg_stat_activity.
  *
  * It turns notifications into checked events and never queries the database per notification. A
- * `seats_updated` payload must carry a valid signature (HMAC-SHA256 under the owner's key, added by the
- * seats trigger: sql/seat_notifications.sql), so a role that can merely NOTIFY cannot forge a seat map. An
+ * `seats_updated` or `user_notifications` payload must carry a valid signature (HMAC-SHA256 under the
+ * owner's key, added by the seats trigger and the flight management functions), so a role that can merely
+ * NOTIFY cannot forge a seat map or tell a customer their booking was cancelled. An
  * unsigned, wrongly signed or malformed payload is logged, counted and dropped. pg-listen gives up reconnecting after 3 s by default; here it
  * retries for as long as the database is down, with capped, jittered backoff. Every `connected` after
  * the first means notifications may have been missed meanwhile (PostgreSQL replays nothing), so it is
@@ -47,10 +48,10 @@ export interface ListenerStats {
   reconnects: number;
 }
 
-/** `<the signed payload without its closing brace>, "signature" : "<64 hex>"}` (sql/seat_notifications.sql). */
+/** `<the signed payload without its closing brace>, "signature" : "<64 hex>"}` (signed_notification() in sql/notification_signing.sql). */
 const SIGNED = /^([\s\S]*), "signature" : "([0-9a-f]{64})"\}$/;
 
-/** The signed JSON text of a `seats_updated` payload, or undefined when its signature is missing or wrong. */
+/** The signed JSON text of a `seats_updated` or `user_notifications` payload, or undefined when its signature is missing or wrong. */
 export function verifySignedPayload(text: string, key: Buffer): string | undefined {
   const match = SIGNED.exec(text);
   if (!match) return undefined;
@@ -171,7 +172,12 @@ export class SeatChangeListener extends EventEmitter<ListenerEvents> {
   }
 
   private onUserNotification(text: string): void {
-    const notification = parseJson(text);
+    const signed = verifySignedPayload(text, this.signingKey);
+    if (signed === undefined) {
+      this.drop(USER_CHANNEL, text, 'unsigned');
+      return;
+    }
+    const notification = parseJson(signed);
     if (!checkUserNotification.Check(notification)) {
       this.drop(USER_CHANNEL, text, 'malformed');
       return;
