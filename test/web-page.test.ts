@@ -440,6 +440,23 @@ describe('the seat-map page', () => {
       await page.waitForSelector('#result[data-outcome="confirmed"]');
       assert.deepEqual(await takenSeats(state.databaseUrl, open.flightNumber, open.isoDate), [open.capacity]);
       assert.deepEqual(await takenSeats(state.databaseUrl, back.flightNumber, back.isoDate), [1]);
+
+      // A link to the cancelled flight opens it as cancelled: its seats cannot be picked, nothing booked.
+      const linked = await openTrip(state.api.url, `#outbound=${cancelled.flightNumber}_${cancelled.date}&inbound=${back.flightNumber}_${back.date}`);
+      try {
+        await linked.page.waitForFunction(() => document.querySelector('.leg[data-leg="outbound"] .leg-meta')?.textContent
+          === 'This flight is cancelled: it cannot be booked.');
+        assert.equal(await linked.page.textContent('.leg[data-leg="outbound"] .leg-flight'),
+          `${cancelled.flightNumber} · ${cancelled.date} · ${route.origin} → ${route.destination} · Cancelled`);
+        await linked.page.click(seatSelector('outbound', 2), { force: true });
+        assert.equal(await linked.page.getAttribute(seatSelector('outbound', 2), 'aria-pressed'), 'false');
+        assert.equal(await linked.page.getAttribute(seatSelector('outbound', 2), 'aria-disabled'), 'true');
+        assert.equal(await linked.page.textContent('#book-hint'), 'A cancelled flight cannot be booked: choose another.');
+        assert.deepEqual(linked.errors, []);
+      } finally {
+        await linked.page.close();
+      }
+      assert.deepEqual(await takenSeats(state.databaseUrl, cancelled.flightNumber, cancelled.isoDate), []);
       assert.deepEqual(errors, []);
     } finally {
       await page.close();

@@ -249,11 +249,27 @@ function openFlight(leg, flight) {
   if (other.flight && keyOf(other.flight) === keyOf(flight)) legs[leg].view = other.view;
   renderLeg(leg, null);
   if (socket.connected) subscribe(flight);
+  if (!flight.status) void describeFlight(leg, flight);
   markChosenRows();
   updateBookButton();
   const hash = new URLSearchParams();
   for (const l of LEGS) if (legs[l].flight) hash.set(l, `${legs[l].flight.flightNumber}_${legs[l].flight.date}`);
   history.replaceState(null, '', `#${hash}`);
+}
+
+/**
+ * A flight opened from a link knows only its number and date: its route and status (a cancelled flight
+ * cannot be booked) come from the REST seat map.
+ */
+async function describeFlight(leg, flight) {
+  const query = new URLSearchParams({ flightNumber: flight.flightNumber, date: flight.date });
+  const { response, body } = await api(`/api/flights/seats?${query}`);
+  if (response?.status !== 200 || legs[leg].flight !== flight) return;
+  for (const field of ['origin', 'destination', 'departureTime', 'arrivalTime', 'fare', 'status']) {
+    if (body[field] !== undefined) flight[field] = body[field];
+  }
+  renderLeg(leg, legs[leg].view);
+  updateBookButton();
 }
 
 // ---- search ------------------------------------------------------------------------------------------
