@@ -5,7 +5,6 @@
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const LEGS = ['outbound', 'inbound'];
-const SEATS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 // ---- state -------------------------------------------------------------------------------------------
 
@@ -67,6 +66,15 @@ socket.on('disconnect', (reason) => {
   showConnection();
   // The server closed this socket (it is shutting down): Socket.IO does not retry that by itself.
   if (reason === 'io server disconnect') socket.connect();
+});
+// A token refused at the handshake (it expired while the socket was away): Socket.IO does not retry a
+// refusal by itself. Refresh it, or go on without one (seat maps need none), and connect again.
+socket.on('connect_error', (error) => {
+  if (error.data?.error !== 'unauthorized' || !auth.accessToken) return;
+  void refresh().then((ok) => {
+    if (!ok) auth.accessToken = null;
+    socket.connect();
+  });
 });
 socket.on('relay_status', (status) => {
   connection.relayLive = status.live;
@@ -145,19 +153,20 @@ function renderLeg(leg, before) {
     $('.leg-meta', root).textContent = flight ? 'Loading seat map…' : '';
     return;
   }
-  if (map.childElementCount === 0) buildSeatButtons(leg, map);
+  if (map.childElementCount !== view.totalSeats) buildSeatButtons(leg, map, view.totalSeats);
   map.hidden = false;
   map.dataset.flight = keyOf(flight);
   map.dataset.version = String(view.version);
-  const seats = SEATS.filter((seat) => seat <= view.totalSeats);
-  for (const seat of seats) {
+  for (let seat = 1; seat <= view.totalSeats; seat++) {
     const button = $(`[data-seat="${seat}"]`, map);
     const seatNow = seatState(view, seat);
     const chosen = state.seat === seat;
+    const mine = seatNow === 'held' && heldByMe(leg, seat);
     button.dataset.state = seatNow;
+    button.toggleAttribute('data-mine', mine);
     button.setAttribute('aria-pressed', String(chosen));
-    button.setAttribute('aria-disabled', String(seatNow !== 'free'));
-    button.setAttribute('aria-label', `Seat ${seat}, ${seatNow}${chosen ? ', your choice' : ''}`);
+    button.setAttribute('aria-disabled', String(seatNow !== 'free' || isCancelled(leg)));
+    button.setAttribute('aria-label', `Seat ${seat}, ${seatNow}${mine ? ' by you' : ''}${chosen ? ', your choice' : ''}`);
     if (before && seatState(before, seat) !== seatNow) {
       button.classList.remove('changed');
       void button.offsetWidth; // restart the animation
@@ -165,7 +174,9 @@ function renderLeg(leg, before) {
     }
   }
   const free = view.availableSeats.length;
-  $('.leg-meta', root).textContent = `${free} of ${view.totalSeats} seats free · updated ${new Date(view.timestamp).toLocaleTimeString()}`;
+  $('.leg-meta', root).textContent = isCancelled(leg)
+    ? 'This flight is cancelled: it cannot be booked.'
+    : `${free} of ${view.totalSeats} seats free · updated ${new Date(view.timestamp).toLocaleTimeString()}`;
 }
 
 function flightTitle(flight) {
@@ -174,6 +185,7 @@ function flightTitle(flight) {
   strong.textContent = `${flight.flightNumber} · ${flight.date}`;
   const parts = [strong];
   if (flight.origin && flight.destination) parts.push(document.createTextNode(` · ${flight.origin} → ${flight.destination}`));
+  if (flight.status === 'cancelled') parts.push(document.createTextNode(' · Cancelled'));
   return parts;
 }
 
@@ -182,9 +194,13 @@ function showLegError(leg, message) {
   $('.leg-meta', root).textContent = message;
 }
 
-/** Eight buttons, two a row with an aisle; arrow keys move between them (one tab stop per map). */
-function buildSeatButtons(leg, map) {
-  for (const seat of SEATS) {
+/**
+ * A button per seat (8 on the standard jet, more on larger aircraft), two a row with an aisle; arrow keys
+ * move between them (one tab stop per map).
+ */
+function buildSeatButtons(leg, map, count) {
+  map.replaceChildren();
+  for (let seat = 1; seat <= count; seat++) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'seat';
@@ -196,15 +212,18 @@ function buildSeatButtons(leg, map) {
     button.addEventListener('click', () => pickSeat(leg, seat));
     map.append(button);
   }
+  if (map.dataset.keys) return;
+  map.dataset.keys = 'on';
   map.addEventListener('keydown', (event) => {
     const current = Number(event.target.dataset?.seat);
     if (!current) return;
     const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -2, ArrowDown: 2 }[event.key];
     let next;
+    const last = map.querySelectorAll('.seat').length;
     if (step) next = current + step;
     else if (event.key === 'Home') next = 1;
-    else if (event.key === 'End') next = SEATS.length;
-    if (!next || next < 1 || next > SEATS.length) return;
+    else if (event.key === 'End') next = last;
+    if (!next || next < 1 || next > last) return;
     event.preventDefault();
     for (const button of map.querySelectorAll('.seat')) button.tabIndex = -1;
     const target = $(`[data-seat="${next}"]`, map);
@@ -215,7 +234,7 @@ function buildSeatButtons(leg, map) {
 
 function pickSeat(leg, seat) {
   const state = legs[leg];
-  if (!state.view || seatState(state.view, seat) !== 'free') return; // aria-disabled: focusable, not pickable
+  if (!state.view || seatState(state.view, seat) !== 'free' || isCancelled(leg)) return; // aria-disabled: focusable, not pickable
   state.seat = state.seat === seat ? null : seat;
   renderLeg(leg, state.view);
   updateBookButton();
@@ -230,6 +249,7 @@ function openFlight(leg, flight) {
   if (other.flight && keyOf(other.flight) === keyOf(flight)) legs[leg].view = other.view;
   renderLeg(leg, null);
   if (socket.connected) subscribe(flight);
+  if (!flight.status) void describeFlight(leg, flight);
   markChosenRows();
   updateBookButton();
   const hash = new URLSearchParams();
@@ -237,68 +257,135 @@ function openFlight(leg, flight) {
   history.replaceState(null, '', `#${hash}`);
 }
 
+/**
+ * A flight opened from a link knows only its number and date: its route and status (a cancelled flight
+ * cannot be booked) come from the REST seat map.
+ */
+async function describeFlight(leg, flight) {
+  const query = new URLSearchParams({ flightNumber: flight.flightNumber, date: flight.date });
+  const { response, body } = await api(`/api/flights/seats?${query}`);
+  if (response?.status !== 200 || legs[leg].flight !== flight) return;
+  for (const field of ['origin', 'destination', 'departureTime', 'arrivalTime', 'fare', 'status']) {
+    if (body[field] !== undefined) flight[field] = body[field];
+  }
+  renderLeg(leg, legs[leg].view);
+  updateBookButton();
+}
+
 // ---- search ------------------------------------------------------------------------------------------
 
 /** Labels for the search parameters this page knows; any other parameter the API lists gets a plain field. */
 const SEARCH_LABELS = {
-  origin: 'From (airport)', destination: 'To (airport)', flightNumber: 'Flight number', date: 'Date',
-  from: 'From date', to: 'To date', departureFrom: 'Departing after', departureTo: 'Departing before',
-  minFreeSeats: 'Min. free seats', hasAvailableSeats: 'Free seats', status: 'Status',
+  origin: 'From (airport)', destination: 'To (airport)', departureFrom: 'Departing on or after',
+  departureTo: 'Departing on or before', returnFrom: 'Return on or after', returnTo: 'Return on or before',
+  minFreeSeats: 'Seats needed', status: 'Status', flightNumber: 'Flight number', date: 'Date (DD/MM/YYYY)',
+  from: 'From date (DD/MM/YYYY)', to: 'To date (DD/MM/YYYY)', hasAvailableSeats: 'Free seats',
 };
+/** The fields in view; the others (the original day filters) sit under "More filters". */
+const MAIN_SEARCH_FIELDS = new Set(['origin', 'destination', 'departureFrom', 'departureTo', 'returnFrom', 'returnTo', 'minFreeSeats', 'status']);
+const AIRPORT_FIELDS = new Set(['origin', 'destination']);
+/** The departure bounds take an ISO date or a date-time; the form offers the date (the flight's local day). */
+const DAY_FIELDS = new Set(['departureFrom', 'departureTo', 'returnFrom', 'returnTo']);
 const NOT_SEARCH_FIELDS = new Set(['page', 'limit', 'cursor']);
 
 function buildSearchForm(parameters) {
-  const container = $('#search-fields');
   const known = Object.keys(SEARCH_LABELS);
   const ordered = parameters
     .filter((p) => p.in === 'query' && !NOT_SEARCH_FIELDS.has(p.name))
     .sort((a, b) => (known.indexOf(a.name) + 1 || 99) - (known.indexOf(b.name) + 1 || 99));
+  const more = $('#more-filters');
   for (const parameter of ordered) {
     const label = document.createElement('label');
     label.append(SEARCH_LABELS[parameter.name] ?? parameter.name);
-    let input;
-    const schema = parameter.schema ?? {};
-    if (schema.type === 'boolean') {
-      input = document.createElement('select');
-      input.append(new Option('any', ''), new Option('yes', 'true'), new Option('no', 'false'));
-    } else if (schema.enum) {
-      input = document.createElement('select');
-      input.append(new Option('any', ''), ...schema.enum.map((value) => new Option(value, value)));
-    } else {
-      input = document.createElement('input');
-      input.type = schema.type === 'integer' ? 'number' : 'text';
-      if (parameter.example !== undefined) input.placeholder = String(parameter.example);
-      if (schema.pattern && schema.type === 'string') input.pattern = schema.pattern.replace(/^\^|\$$/g, '');
-      input.size = 12;
-    }
+    const input = searchInput(parameter);
     input.name = parameter.name;
     if (parameter.description) input.title = parameter.description;
     label.append(input);
-    container.append(label);
+    if (MAIN_SEARCH_FIELDS.has(parameter.name)) $('#search-fields').append(label);
+    else $('.row', more).append(label);
   }
+  more.hidden = $('.row', more).childElementCount === 0;
 }
+
+function searchInput(parameter) {
+  const schema = parameter.schema ?? {};
+  const choices = schema.enum ?? (schema.anyOf?.every((s) => 'const' in s) ? schema.anyOf.map((s) => s.const) : null);
+  if (schema.type === 'boolean' || choices) {
+    const select = document.createElement('select');
+    select.append(new Option('any', ''));
+    if (choices) select.append(...choices.map((value) => new Option(value, value)));
+    else select.append(new Option('yes', 'true'), new Option('no', 'false'));
+    return select;
+  }
+  const input = document.createElement('input');
+  if (DAY_FIELDS.has(parameter.name)) {
+    input.type = 'date';
+    return input;
+  }
+  input.type = schema.type === 'integer' ? 'number' : 'text';
+  if (schema.minimum !== undefined) input.min = String(schema.minimum);
+  if (schema.maximum !== undefined) input.max = String(schema.maximum);
+  if (parameter.example !== undefined) input.placeholder = String(parameter.example);
+  input.size = 12;
+  if (AIRPORT_FIELDS.has(parameter.name)) {
+    // IATA codes are capitals: typing "lax" is taken as LAX rather than refused.
+    input.setAttribute('list', 'airports');
+    input.maxLength = 3;
+    input.size = 5;
+    input.autocomplete = 'off';
+    input.addEventListener('input', () => { input.value = input.value.toUpperCase(); });
+  }
+  if (schema.pattern && schema.type === 'string') input.pattern = schema.pattern.replace(/^\^|\$$/g, '');
+  return input;
+}
+
+/**
+ * Airports to suggest in the From and To fields: the API has no airport list, so the page offers those
+ * of every flight it has seen (a first page of 100 at start, then every result).
+ */
+const airportsSeen = new Set();
+function noteAirports(flights) {
+  const before = airportsSeen.size;
+  for (const flight of flights) for (const code of [flight.origin, flight.destination]) if (code) airportsSeen.add(code);
+  if (airportsSeen.size === before) return;
+  $('#airports').replaceChildren(...[...airportsSeen].sort().map((code) => new Option(code, code)));
+}
+
+async function suggestAirports() {
+  const { body } = await api('/api/flights?limit=100');
+  if (body?.items) noteAirports(body.items);
+}
+
+const PAGE_SIZE = 10;
 
 async function search(page = 1) {
   searchPage = page;
   const query = new URLSearchParams(searchParams);
   query.set('page', String(page));
-  query.set('limit', '10');
+  query.set('limit', String(PAGE_SIZE));
   const status = $('#search-status');
   status.textContent = 'Searching…';
   const { response, body } = await api(`/api/flights?${query}`);
-  const table = $('#results');
-  const tbody = $('tbody', table);
-  tbody.innerHTML = '';
+  const roundTrip = Boolean(body?.inbound);
   if (!response || response.status !== 200) {
     status.textContent = describeError(response, body);
-    table.hidden = true;
+    showResults('#results', null);
+    showResults('#results-inbound', null);
     $('.pager').hidden = true;
     return;
   }
-  for (const flight of body.items) tbody.append(flightRow(flight));
-  table.hidden = body.items.length === 0;
-  const pages = Math.max(1, Math.ceil(body.total / body.limit));
-  status.textContent = body.total === 0 ? 'No flights match.' : `${body.total} flight${body.total === 1 ? '' : 's'} found.`;
+  noteAirports([...body.items, ...body.inbound?.items ?? []]);
+  // A round-trip search lists the outbound candidates and the returns apart, each with its one choice.
+  showResults('#results', body.items, roundTrip ? ['outbound'] : LEGS);
+  showResults('#results-inbound', roundTrip ? body.inbound.items : null, ['inbound']);
+  $('#outbound-results-title').hidden = !roundTrip;
+  const count = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (roundTrip) {
+    status.textContent = `${count(body.total, 'outbound flight')} and ${count(body.inbound.total, 'return flight')} found.`;
+  } else {
+    status.textContent = body.total === 0 ? 'No flights match.' : `${count(body.total, 'flight')} found.`;
+  }
+  const pages = Math.max(1, Math.ceil(Math.max(body.total, body.inbound?.total ?? 0) / body.limit));
   const pager = $('.pager');
   pager.hidden = pages <= 1;
   $('.hint', pager).textContent = `Page ${body.page} of ${pages}`;
@@ -307,28 +394,57 @@ async function search(page = 1) {
   markChosenRows();
 }
 
-function flightRow(flight) {
+/** Fills one results table; `flights` null hides it. */
+function showResults(selector, flights, offered = LEGS) {
+  const table = $(selector);
+  const tbody = $('tbody', table);
+  tbody.replaceChildren(...(flights ?? []).map((flight) => flightRow(flight, offered)));
+  table.hidden = !flights || flights.length === 0;
+  if (selector === '#results-inbound') $('#inbound-results-title').hidden = !flights;
+}
+
+/** "2025-04-07T09:00:00-07:00" → "09:00": the API gives each time in its airport's local time already. */
+const localClock = (iso) => iso.slice(11, 16);
+const fareText = (fare) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(fare);
+
+function flightRow(flight, offered) {
   const row = document.createElement('tr');
   row.dataset.flight = keyOf(flight);
+  const cancelled = flight.status === 'cancelled';
+  row.classList.toggle('cancelled', cancelled);
+  let arrives = '';
+  if (flight.arrivalTime) {
+    // A later local date at arrival (a red-eye, or eastbound across zones) is said, not left to guess.
+    const days = Math.round((Date.parse(flight.arrivalTime.slice(0, 10)) - Date.parse(flight.departureTime.slice(0, 10))) / 86_400_000);
+    arrives = localClock(flight.arrivalTime) + (days > 0 ? ` (+${days} day${days === 1 ? '' : 's'})` : '');
+  }
   const cells = [
-    flight.flightNumber + (flight.origin && flight.destination ? ` ${flight.origin} → ${flight.destination}` : ''),
-    flight.date + (flight.departureTime ? ` ${new Date(flight.departureTime).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : ''),
-    `${flight.availableSeats.length} of ${flight.totalSeats}`,
+    flight.flightNumber,
+    flight.origin && flight.destination ? `${flight.origin} → ${flight.destination}` : '',
+    flight.date + (flight.departureTime ? ` ${localClock(flight.departureTime)}` : ''),
+    arrives,
+    flight.fare !== undefined ? fareText(flight.fare) : '',
+    cancelled ? '–' : `${flight.availableSeats.length} of ${flight.totalSeats}`,
+    cancelled ? 'Cancelled' : (flight.status ? 'Scheduled' : ''),
   ];
-  for (const text of cells) {
+  for (const value of cells) {
     const cell = document.createElement('td');
-    cell.textContent = text;
+    cell.textContent = value;
     row.append(cell);
   }
+  row.cells[6].className = 'status';
   const actions = document.createElement('td');
   actions.className = 'actions';
-  for (const [leg, text] of [['outbound', 'Outbound'], ['inbound', 'Return']]) {
+  for (const [leg, label] of [['outbound', 'Outbound'], ['inbound', 'Return']]) {
+    if (!offered.includes(leg)) continue;
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'secondary';
     button.dataset.leg = leg;
-    button.textContent = text;
-    button.setAttribute('aria-label', `${text}: ${flight.flightNumber} on ${flight.date}`);
+    button.textContent = label;
+    button.setAttribute('aria-label', `${label}: ${flight.flightNumber} on ${flight.date}${cancelled ? ' (cancelled, cannot be booked)' : ''}`);
+    // A cancelled flight is listed (people look for the flight they had) but cannot be chosen.
+    button.disabled = cancelled;
     button.addEventListener('click', () => openFlight(leg, flight));
     actions.append(button);
   }
@@ -338,18 +454,22 @@ function flightRow(flight) {
 
 function markChosenRows() {
   const chosen = new Set(watchedFlights().map(keyOf));
-  for (const row of document.querySelectorAll('#results tbody tr')) row.classList.toggle('chosen', chosen.has(row.dataset.flight));
+  for (const row of document.querySelectorAll('.results tbody tr')) row.classList.toggle('chosen', chosen.has(row.dataset.flight));
 }
 
 // ---- booking -----------------------------------------------------------------------------------------
 
+const isCancelled = (leg) => legs[leg].flight?.status === 'cancelled';
+
 function updateBookButton() {
-  const ready = LEGS.every((leg) => legs[leg].seat !== null);
+  const ready = LEGS.every((leg) => legs[leg].seat !== null) && !LEGS.some(isCancelled);
   $('#book button[type="submit"]').disabled = !ready;
+  $('#hold-seats').hidden = !holds.available;
+  $('#hold-seats').disabled = !ready || hold !== null; // one hold at a time from this page
   const missing = LEGS.filter((leg) => legs[leg].seat === null).map((leg) => (leg === 'outbound' ? 'outbound' : 'return'));
-  $('#book-hint').textContent = ready
-    ? `Outbound seat ${legs.outbound.seat}, return seat ${legs.inbound.seat}.`
-    : `Pick a seat on the ${missing.join(' and the ')} flight.`;
+  if (LEGS.some(isCancelled)) $('#book-hint').textContent = 'A cancelled flight cannot be booked: choose another.';
+  else if (ready) $('#book-hint').textContent = `Outbound seat ${legs.outbound.seat}, return seat ${legs.inbound.seat}.`;
+  else $('#book-hint').textContent = `Pick a seat on the ${missing.join(' and the ')} flight.`;
 }
 
 /** A UUID for Idempotency-Key, also outside secure contexts (plain http on a LAN address). */
@@ -362,43 +482,207 @@ function newUuid() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function book(event) {
-  event.preventDefault();
+/** With sign-in on, the user comes from the token; without, the page names the passenger. */
+const namedUser = () => (auth.required ? undefined : Number($('#book input[name="userId"]').value));
+
+/**
+ * Sends a JSON request that may safely be sent twice (an Idempotency-Key, or an operation idempotent by
+ * itself): one retry when the answer was lost. X-Socket-Id brings the outcome to this page's socket too.
+ */
+async function sendTwiceIfLost(path, method, body, { idempotent = true } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (idempotent) headers['idempotency-key'] = newUuid();
+  if (socket.connected) headers['x-socket-id'] = socket.id;
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  let answer = await api(path, init);
+  if (!answer.response) answer = await api(path, init);
+  return answer;
+}
+
+/** The picked seats of both legs as a booking or hold request (holds take lists: one passenger here). */
+function tripRequest(asLists) {
   const { outbound, inbound } = legs;
   const body = {
-    outboundFlightNumber: outbound.flight.flightNumber, outboundDate: outbound.flight.date, outboundSeat: outbound.seat,
-    inboundFlightNumber: inbound.flight.flightNumber, inboundDate: inbound.flight.date, inboundSeat: inbound.seat,
+    outboundFlightNumber: outbound.flight.flightNumber, outboundDate: outbound.flight.date,
+    inboundFlightNumber: inbound.flight.flightNumber, inboundDate: inbound.flight.date,
+    ...(asLists
+      ? { outboundSeats: [outbound.seat], inboundSeats: [inbound.seat] }
+      : { outboundSeat: outbound.seat, inboundSeat: inbound.seat }),
   };
-  // With sign-in on, the user comes from the token.
-  if (!auth.required) body.userId = Number(new FormData(event.target).get('userId'));
-  const headers = { 'content-type': 'application/json', 'idempotency-key': newUuid() };
-  if (socket.connected) headers['x-socket-id'] = socket.id;
-  const button = $('#book button[type="submit"]');
-  button.disabled = true;
+  if (!auth.required) body.userId = namedUser();
+  return body;
+}
+
+async function book(event) {
+  event.preventDefault();
+  $('#book button[type="submit"]').disabled = true;
   showResult('pending', [text('Booking…')]);
-  // One retry with the same Idempotency-Key if the answer was lost: it cannot book twice.
-  let { response, body: answer } = await api('/api/flight/booking', { method: 'POST', headers, body: JSON.stringify(body) });
-  if (!response) ({ response, body: answer } = await api('/api/flight/booking', { method: 'POST', headers, body: JSON.stringify(body) }));
-  if (response?.status === 201) {
-    showResult('confirmed', [
-      line(code('201 Created'), text(` Booked: ${answer.bookingId}`)),
-      line(text(`Outbound ${answer.outbound.flightNumber} ${answer.outbound.date} seat ${answer.outbound.seat}; `
-        + `return ${answer.inbound.flightNumber} ${answer.inbound.date} seat ${answer.inbound.seat}.`)),
-    ]);
-    for (const leg of LEGS) legs[leg].seat = null;
-    for (const leg of LEGS) if (legs[leg].view) renderLeg(leg, legs[leg].view);
-  } else if (response?.status === 401 && auth.loginPath) {
-    auth.required = true;
-    auth.accessToken = null;
-    showAccount();
-    showResult('refused', [line(code('401')), line(text('Please sign in to book.'))]);
+  const answer = await sendTwiceIfLost('/api/flight/booking', 'POST', tripRequest(false));
+  if (answer.response?.status === 201) {
+    showBooked(answer.body);
+    clearPicks();
   } else {
-    const parts = [line(code(response ? `${response.status} ${answer?.error ?? ''}`.trim() : 'no answer')), line(text(describeError(response, answer)))];
-    if (answer?.availableSeats) parts.push(line(text(`Free now: ${answer.availableSeats.join(', ') || 'none'}.`)));
-    showResult('refused', parts);
+    showRefusal(answer, 'book');
   }
   updateBookButton();
 }
+
+function showBooked(booking) {
+  const seatsOf = (leg) => (leg.seats ?? [leg.seat]).join(', ');
+  showResult('confirmed', [
+    line(code('201 Created'), text(` Booked: ${booking.bookingId}`)),
+    line(text(`Outbound ${booking.outbound.flightNumber} ${booking.outbound.date} seat ${seatsOf(booking.outbound)}; `
+      + `return ${booking.inbound.flightNumber} ${booking.inbound.date} seat ${seatsOf(booking.inbound)}.`)),
+  ]);
+}
+
+function clearPicks() {
+  for (const leg of LEGS) legs[leg].seat = null;
+  for (const leg of LEGS) if (legs[leg].view) renderLeg(leg, legs[leg].view);
+}
+
+/** A refused request: the status, the API's error code and its sentence; a 401 asks to sign in. */
+function showRefusal({ response, body }, action) {
+  if (response?.status === 401 && auth.loginPath) {
+    askToSignIn(action);
+    return;
+  }
+  const parts = [line(code(response ? `${response.status} ${body?.error ?? ''}`.trim() : 'no answer')), line(text(describeError(response, body)))];
+  if (body?.availableSeats) parts.push(line(text(`Free now: ${body.availableSeats.join(', ') || 'none'}.`)));
+  showResult('refused', parts);
+}
+
+function askToSignIn(action) {
+  auth.required = true;
+  auth.accessToken = null;
+  showAccount();
+  showResult('refused', [line(code('401')), line(text(`Please sign in to ${action}.`))]);
+  $('#login input[name="email"]').focus();
+}
+
+// ---- seat holds --------------------------------------------------------------------------------------
+
+/** Whether the API has holds (from its OpenAPI document), and the one hold this page keeps, if any. */
+const holds = { available: false };
+/** { holdId, deadline (ms, this clock), legs: { outbound: { key, seats }, inbound }, timer, announced } */
+let hold = null;
+
+async function placeHold() {
+  $('#hold-seats').disabled = true;
+  showResult('pending', [text('Holding…')]);
+  const request = tripRequest(true);
+  const answer = await sendTwiceIfLost('/api/flight/holds', 'POST', request);
+  if (answer.response?.status !== 201) {
+    showRefusal(answer, 'hold seats');
+    updateBookButton();
+    return;
+  }
+  const placed = answer.body;
+  // Count down on this clock, corrected by the server's Date when the two disagree by more than its
+  // one-second resolution (a device clock minutes off would otherwise show a wrong time left).
+  const serverNow = Date.parse(answer.response.headers.get('date') ?? '');
+  const skew = Number.isNaN(serverNow) || Math.abs(serverNow - Date.now()) < 2_000 ? 0 : serverNow - Date.now();
+  hold = {
+    holdId: placed.holdId,
+    deadline: Date.parse(placed.expiresAt) - skew,
+    legs: {
+      outbound: { key: keyOf(placed.outbound), seats: placed.outbound.seats },
+      inbound: { key: keyOf(placed.inbound), seats: placed.inbound.seats },
+    },
+    announced: null,
+  };
+  $('#result').hidden = true;
+  $('#hold-seats-text').textContent = `outbound ${placed.outbound.flightNumber} ${placed.outbound.date} seat ${placed.outbound.seats.join(', ')}; `
+    + `return ${placed.inbound.flightNumber} ${placed.inbound.date} seat ${placed.inbound.seats.join(', ')}.`;
+  $('#hold').hidden = false;
+  $('#hold').dataset.state = 'active';
+  $('#hold-confirm').disabled = false;
+  $('#hold-release').disabled = false;
+  clearPicks();
+  updateBookButton();
+  tick();
+  $('#hold-confirm').focus();
+}
+
+const secondsLeft = () => Math.max(0, Math.ceil((hold.deadline - Date.now()) / 1000));
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+
+/**
+ * What the live region says at `seconds` left: only at the start, each whole minute, 30 s, 10 s and the
+ * end, so that a screen reader hears a few sentences, not one a second. Null: nothing new to say.
+ */
+function announcement(seconds) {
+  const until = new Date(hold.deadline).toLocaleTimeString();
+  if (seconds === 0) return { mark: 0, text: 'The hold has expired: its seats are free again for anyone.' };
+  if (hold.announced === null) return { mark: seconds, text: `Seats held until ${until}: ${clock(seconds)} to confirm.` };
+  const mark = seconds <= 10 ? 10 : seconds <= 30 ? 30 : Math.ceil(seconds / 60) * 60;
+  if (mark >= hold.announced) return null;
+  return { mark, text: mark >= 60 ? `${mark / 60} minute${mark === 60 ? '' : 's'} left to confirm the hold.` : `${mark} seconds left to confirm the hold.` };
+}
+
+function tick() {
+  if (!hold) return;
+  const seconds = secondsLeft();
+  $('#hold-countdown').textContent = clock(seconds);
+  const said = announcement(seconds);
+  if (said) {
+    hold.announced = said.mark;
+    $('#hold-status').textContent = said.text;
+  }
+  if (seconds === 0) {
+    // The server's sweeper frees the seats within about a second; the seat maps show it through
+    // seats_updated. Confirming stays possible: the server decides, and says 410 when the time was up.
+    $('#hold').dataset.state = 'expired';
+    $('#hold-seats').disabled = true;
+    return;
+  }
+  clearTimeout(hold.timer);
+  hold.timer = setTimeout(tick, (((hold.deadline - Date.now()) % 1000) || 1000) + 5); // just past the next whole second
+}
+
+function endHold() {
+  if (!hold) return;
+  clearTimeout(hold.timer);
+  hold = null;
+  $('#hold').hidden = true;
+  for (const leg of LEGS) if (legs[leg].view) renderLeg(leg, legs[leg].view);
+  updateBookButton();
+}
+
+async function confirmHold() {
+  if (!hold) return;
+  const { holdId } = hold;
+  $('#hold-confirm').disabled = true;
+  // Confirming is idempotent by itself (a second confirm replays the booking): safe to retry.
+  const answer = await sendTwiceIfLost(`/api/flight/holds/${holdId}/confirm`, 'POST', auth.required ? {} : { userId: namedUser() }, { idempotent: false });
+  const status = answer.response?.status;
+  if (status === 201) showBooked(answer.body);
+  else showRefusal(answer, 'confirm the hold');
+  // Booked, or the hold is over (410 expired or released, 404 unknown): nothing left to act on.
+  if (status === 201 || status === 410 || status === 404) endHold();
+  else if (hold) $('#hold-confirm').disabled = false;
+}
+
+async function releaseHold() {
+  if (!hold) return;
+  const { holdId } = hold;
+  $('#hold-release').disabled = true;
+  const query = auth.required ? '' : `?userId=${namedUser()}`;
+  const answer = await sendTwiceIfLost(`/api/flight/holds/${holdId}${query}`, 'DELETE', undefined, { idempotent: false });
+  if (answer.response?.status === 204) {
+    endHold();
+    showResult('released', [line(code('204')), line(text('Hold released: its seats are free again.'))]);
+  } else {
+    showRefusal(answer, 'release the hold');
+    if (hold) $('#hold-release').disabled = false;
+  }
+}
+
+/** Whether a seat on this leg's flight is held by this page's hold. */
+const heldByMe = (leg, seat) => {
+  const flight = legs[leg].flight;
+  return Boolean(hold && flight && LEGS.some((l) => hold.legs[l].key === keyOf(flight) && hold.legs[l].seats.includes(seat)));
+};
 
 const text = (value) => document.createTextNode(value);
 const code = (value) => { const c = document.createElement('code'); c.textContent = value; return c; };
@@ -438,12 +722,28 @@ async function api(path, init = {}) {
   }
 }
 
+/**
+ * The access token lives in memory only. The refresh token is kept in sessionStorage, not localStorage:
+ * a reload of this tab stays signed in, but it is gone when the tab closes and no other tab or later
+ * visit sees it. It is single-use (each refresh rotates it, a reuse revokes the login), which bounds what
+ * a copy is worth. The page loads no third-party script.
+ */
 function storeTokens(tokens) {
   auth.accessToken = tokens.accessToken;
   if (tokens.refreshToken) sessionStorage.setItem('blackjet.refreshToken', tokens.refreshToken);
 }
 
-async function refresh() {
+/**
+ * One refresh at a time: refresh tokens are single-use, and two requests refreshing with the same one
+ * would look like a stolen token to the server (it revokes the login).
+ */
+let refreshing = null;
+function refresh() {
+  refreshing ??= refreshOnce().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const refreshToken = sessionStorage.getItem('blackjet.refreshToken');
   if (!refreshToken || !auth.refreshPath) return false;
   const response = await fetch(auth.refreshPath, {
@@ -475,7 +775,7 @@ async function login(event) {
     body: JSON.stringify({ email: form.get('email'), password: form.get('password') }),
   });
   if (response?.status !== 200) {
-    $('#login-status').textContent = describeError(response, body);
+    $('#login-status').textContent = response ? `${response.status} ${body?.error ?? ''}: ${describeError(response, body)}` : describeError(response, body);
     return;
   }
   storeTokens(body);
@@ -506,6 +806,7 @@ async function discover() {
   auth.loginPath = paths['/api/auth/login'] ? '/api/auth/login' : null;
   auth.refreshPath = paths['/api/auth/refresh'] ? '/api/auth/refresh' : null;
   auth.required = Boolean(auth.loginPath) && security.length > 0 && !security.some((s) => Object.keys(s).length === 0);
+  holds.available = Boolean(paths['/api/flight/holds']?.post && paths['/api/flight/holds/{holdId}/confirm']?.post);
   buildSearchForm(paths['/api/flights']?.get?.parameters ?? [
     { name: 'flightNumber', in: 'query', schema: { type: 'string' } }, { name: 'date', in: 'query', schema: { type: 'string' } },
   ]);
@@ -529,6 +830,9 @@ async function start() {
     if (direction) void search(searchPage + (direction === 'next' ? 1 : -1));
   });
   $('#book').addEventListener('submit', book);
+  $('#hold-seats').addEventListener('click', placeHold);
+  $('#hold-confirm').addEventListener('click', confirmHold);
+  $('#hold-release').addEventListener('click', releaseHold);
   $('#login').addEventListener('submit', login);
   $('#logout').addEventListener('click', logout);
   // Flights named in the address (#outbound=BKJT123_07/04/2025&inbound=...) open at once.
@@ -539,7 +843,7 @@ async function start() {
   }
   for (const leg of LEGS) renderLeg(leg, null);
   updateBookButton();
-  await search(1);
+  await Promise.all([search(1), suggestAirports()]);
   document.body.dataset.ready = 'true';
 }
 
