@@ -104,6 +104,17 @@ describe('a randomized run on two instances', () => {
     const counts: Record<string, number> = {};
     const count = (what: string) => { counts[what] = (counts[what] ?? 0) + 1; };
     try {
+      // One hold nobody confirms or releases: at least one expiry in every run, whatever the dice say.
+      let kept = 0;
+      for (let attempt = 0; attempt < 20 && kept === 0; attempt++) {
+        const held = await post(servers[0]!.url, '/api/flight/holds', {
+          outboundFlightNumber: SCHEDULE[0]![0], outboundDate: SCHEDULE[0]![1],
+          inboundFlightNumber: SCHEDULE[1]![0], inboundDate: SCHEDULE[1]![1],
+          outboundSeats: randomSeats(1), inboundSeats: randomSeats(1), userId: 1,
+        });
+        if (held.status === 201) kept++;
+      }
+      assert.equal(kept, 1, 'a hold to leave to expire');
       const worker = async (w: number) => {
         const mine: { holdId: string; userId: number }[] = [];
         const booked: string[] = [];

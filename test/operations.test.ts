@@ -119,7 +119,10 @@ describe('/metrics', () => {
       assert.equal(sample(text, 'blackjet_websocket_connections'), 1, 'both namespaces share one connection');
       assert.equal(sample(text, 'blackjet_websocket_subscriptions'), 4);
       assert.equal(sample(text, 'blackjet_listener_reconnects_total'), 0);
-      assert.equal(sample(text, 'blackjet_notification_queue_usage'), 0);
+      // PostgreSQL's figure is cluster-wide, and the test cluster is shared: others' notifications may be in
+      // flight. Present, and far from full (the queue is 8 GB).
+      const queueUsage = sample(text, 'blackjet_notification_queue_usage');
+      assert.ok(queueUsage !== undefined && queueUsage >= 0 && queueUsage < 0.01, `queue usage ${queueUsage}`);
       assert.ok(sample(text, 'blackjet_db_pool_connections')! >= 1, 'refused bookings keep their connection');
       assert.ok(sample(text, 'blackjet_process_resident_memory_bytes')! > 0, 'process defaults');
       assert.doesNotMatch(text, /BKJT|flight_number|user_id/, 'no unbounded label values');
